@@ -1,0 +1,68 @@
+package dev.mcdropout.nn;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Inverted dropout masks (Srivastava et al. 2014, as in the seed tutorial): a unit is kept with probability
+ * {@code 1 - p} and kept units are scaled by {@code 1 / (1 - p)}, so no rescaling is needed at test time.
+ *
+ * <p>Every mask is a pure function of {@code (seed, stream, site)}: the Monte Carlo predictor uses the
+ * sample index as the stream, so a sample's masks do not depend on which thread or chunk computes it.
+ * Draws use Java's {@link SplittableRandom}, not ND4J's native generator, for the same reason.
+ */
+public final class Dropout {
+
+    private Dropout() {
+    }
+
+    /**
+     * Scaled mask of shape [rows, cols]: each entry is {@code 1 / (1 - p)} (kept) or 0 (dropped).
+     * Returns null when {@code p == 0}, meaning "no dropout here".
+     */
+    public static INDArray scaledMask(long seed, long stream, int site, int rows, int cols, double p, DataType type) {
+        if (p == 0.0) {
+            return null;
+        }
+        float[] values = new float[Math.multiplyExact(rows, cols)];
+        fill(values, 0, values.length, seed, stream, site, p);
+        INDArray mask = Nd4j.create(values, new long[] {rows, cols}, DataType.FLOAT);
+        return type == DataType.FLOAT ? mask : mask.castTo(type);
+    }
+
+    /**
+     * Writes {@code length} scaled-mask values for one {@code (seed, stream, site)} into {@code target}
+     * starting at {@code offset}. Used to lay the masks of several samples into one batched block.
+     */
+    public static void fill(float[] target, int offset, int length, long seed, long stream, int site, double p) {
+        SplittableRandom random = new SplittableRandom(mix(seed, stream, site));
+        float scale = (float) (1.0 / (1.0 - p));
+        // A unit is kept when a uniform 32-bit draw is >= p * 2^32: Pr = 1 - p to within 2^-32.
+        long threshold = (long) Math.ceil(p * 4294967296.0);
+        int i = offset;
+        int end = offset + length;
+        while (i + 1 < end) {
+            long bits = random.nextLong();
+            target[i++] = (bits >>> 32) >= threshold ? scale : 0f;
+            target[i++] = (bits & 0xFFFFFFFFL) >= threshold ? scale : 0f;
+        }
+        if (i < end) {
+            target[i] = (random.nextLong() >>> 32) >= threshold ? scale : 0f;
+        }
+    }
+
+    /** Turns a 0/1 keep mask (as in the tutorial's fixture) into the scaled mask {@code keep / (1 - p)}. */
+    public static INDArray scale(INDArray keep, double p) {
+        return keep.div(1.0 - p);
+    }
+
+    /** SplitMix64-style finaliser over the three keys, so nearby seeds and streams give unrelated masks. */
+    static long mix(long seed, long stream, int site) {
+        long z = seed * 0x9E3779B97F4A7C15L + stream;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L + site;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,241 @@
+package dev.mcdropout.nn;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * An immutable multi-layer perceptron with inverted dropout: standardisation, dense layers with ReLU on
+ * hidden layers and a linear output layer producing class scores. Dropout site {@code i} is the input of
+ * layer {@code i}: site 0 uses {@link #inputDropout()}, site {@code i > 0} the dropout of layer
+ * {@code i - 1}.
+ *
+ * <p>The constructor copies every array and nothing hands out an internal one, so a network can be shared
+ * between threads without locking and a new version is published by swapping the reference.
+ */
+public final class Network {
+
+    private final List<Layer> layers;
+    private final double inputDropout;
+    private final Standardization standardization;
+    private final List<String> classes;
+    private final DataType dataType;
+    private final INDArray featureMean;
+    private final INDArray featureScale;
+
+    public Network(List<Layer> layers, double inputDropout, Standardization standardization, List<String> classes) {
+        Objects.requireNonNull(layers, "layers");
+        Objects.requireNonNull(standardization, "standardization");
+        Objects.requireNonNull(classes, "classes");
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a network needs at least one layer");
+        }
+        if (!(inputDropout >= 0.0 && inputDropout < 1.0)) {
+            throw new IllegalArgumentException("inputDropout must be in [0, 1), got " + inputDropout);
+        }
+        DataType type = layers.get(0).weights().dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("weights must be FLOAT or DOUBLE, got " + type);
+        }
+        List<Layer> copies = new ArrayList<>(layers.size());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            if (layer.weights().dataType() != type || layer.bias().dataType() != type) {
+                throw new IllegalArgumentException("layer " + i + " is not " + type + " like layer 0");
+            }
+            if (i > 0 && layer.inputs() != layers.get(i - 1).outputs()) {
+                throw new IllegalArgumentException("layer " + i + " takes " + layer.inputs() + " inputs but layer "
+                        + (i - 1) + " gives " + layers.get(i - 1).outputs());
+            }
+            if (!allFinite(layer.weights()) || !allFinite(layer.bias())) {
+                throw new IllegalArgumentException("layer " + i + " has a NaN or infinite weight or bias");
+            }
+            copies.add(layer.copy());
+        }
+        Layer last = copies.get(copies.size() - 1);
+        if (last.activation() != Activation.LINEAR || last.dropout() != 0.0) {
+            throw new IllegalArgumentException("the output layer must be linear without dropout");
+        }
+        if (classes.size() != last.outputs()) {
+            throw new IllegalArgumentException(classes.size() + " classes but the output layer has "
+                    + last.outputs() + " units");
+        }
+        if (new HashSet<>(classes).size() != classes.size()) {
+            throw new IllegalArgumentException("class labels must be distinct");
+        }
+        if (standardization.features() != copies.get(0).inputs()) {
+            throw new IllegalArgumentException("standardization has " + standardization.features()
+                    + " features but the first layer takes " + copies.get(0).inputs());
+        }
+        this.layers = List.copyOf(copies);
+        this.inputDropout = inputDropout;
+        this.standardization = standardization;
+        this.classes = List.copyOf(classes);
+        this.dataType = type;
+        double[] inverse = standardization.std();
+        for (int j = 0; j < inverse.length; j++) {
+            inverse[j] = 1.0 / inverse[j];
+        }
+        this.featureMean = Nd4j.create(standardization.mean(), new long[] {1, inverse.length}, type);
+        this.featureScale = Nd4j.create(inverse, new long[] {1, inverse.length}, type);
+    }
+
+    /**
+     * A network of the given shape with He initialisation (He et al. 2015: weights ~ N(0, 2 / fan_in),
+     * biases 0), drawn from {@code seed} alone so that it is the same on every machine and thread count.
+     */
+    public static Network initialize(NetworkSpec spec, List<String> classes, Standardization standardization,
+                                     DataType type, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Layer> layers = new ArrayList<>();
+        int in = spec.inputs();
+        for (int i = 0; i <= spec.hidden().size(); i++) {
+            boolean output = i == spec.hidden().size();
+            int out = output ? spec.outputs() : spec.hidden().get(i);
+            double sigma = Math.sqrt(2.0 / in);
+            double[] w = new double[Math.multiplyExact(in, out)];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = gaussian(random) * sigma;
+            }
+            layers.add(new Layer(Nd4j.create(w, new long[] {in, out}, type), Nd4j.zeros(type, 1, out),
+                    output ? Activation.LINEAR : Activation.RELU, output ? 0.0 : spec.hiddenDropout().get(i)));
+            in = out;
+        }
+        return new Network(layers, spec.inputDropout(), standardization, classes);
+    }
+
+    public NetworkSpec spec() {
+        List<Integer> hidden = new ArrayList<>();
+        List<Double> dropout = new ArrayList<>();
+        for (int i = 0; i < layers.size() - 1; i++) {
+            hidden.add(layers.get(i).outputs());
+            dropout.add(layers.get(i).dropout());
+        }
+        return new NetworkSpec(inputs(), hidden, outputs(), inputDropout, dropout);
+    }
+
+    public int inputs() {
+        return layers.get(0).inputs();
+    }
+
+    public int outputs() {
+        return layers.get(layers.size() - 1).outputs();
+    }
+
+    public int layerCount() {
+        return layers.size();
+    }
+
+    public double inputDropout() {
+        return inputDropout;
+    }
+
+    /** Dropout probability at site {@code i}, the input of layer {@code i}. */
+    public double dropoutAt(int site) {
+        return site == 0 ? inputDropout : layers.get(site - 1).dropout();
+    }
+
+    public Standardization standardization() {
+        return standardization;
+    }
+
+    public List<String> classes() {
+        return classes;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** Copies of the layers, in order. */
+    public List<Layer> layers() {
+        return layers.stream().map(Layer::copy).toList();
+    }
+
+    /** The layer itself, for code in this package that promises not to change it. */
+    Layer layer(int i) {
+        return layers.get(i);
+    }
+
+    /** Raw rows (unstandardised) as a fresh matrix of this network's data type. */
+    public INDArray toMatrix(double[][] rows) {
+        for (double[] row : rows) {
+            if (row.length != inputs()) {
+                throw new IllegalArgumentException("each row needs " + inputs() + " features, got " + row.length);
+            }
+        }
+        return Nd4j.create(rows).castTo(dataType);
+    }
+
+    /** {@code (x - mean) / std} as a fresh array. */
+    public INDArray standardize(INDArray raw) {
+        checkColumns(raw);
+        return raw.castTo(dataType).subRowVector(featureMean).muliRowVector(featureScale);
+    }
+
+    /** Class scores in test mode (no unit dropped or scaled) for raw rows. */
+    public INDArray scores(INDArray raw) {
+        return forward(standardize(raw), null).scores();
+    }
+
+    /** Softmax probabilities in test mode for raw rows. */
+    public INDArray probabilities(INDArray raw) {
+        return softmax(scores(raw));
+    }
+
+    /**
+     * A forward pass on already standardised rows. {@code masks.get(i)}, when present and not null, is the
+     * scaled dropout mask ({@code keep / (1 - p)}) for site {@code i}; a null list means test mode.
+     */
+    public ForwardPass forward(INDArray x, List<INDArray> masks) {
+        checkColumns(x);
+        List<INDArray> inputs = new ArrayList<>(layers.size());
+        List<INDArray> pre = new ArrayList<>(layers.size());
+        List<INDArray> used = new ArrayList<>(layers.size());
+        INDArray in = x.castTo(dataType);
+        for (int i = 0; i < layers.size(); i++) {
+            INDArray mask = masks == null || i >= masks.size() ? null : masks.get(i);
+            if (mask != null) {
+                in = in.mul(mask.castTo(dataType));
+            }
+            used.add(mask);
+            inputs.add(in);
+            Layer layer = layers.get(i);
+            INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
+            pre.add(z);
+            in = layer.activation() == Activation.RELU ? Transforms.relu(z, true) : z;
+        }
+        return new ForwardPass(inputs, pre, used, in);
+    }
+
+    /** Row-wise softmax, shifted by the row maximum for stability. Returns a fresh array. */
+    public static INDArray softmax(INDArray scores) {
+        INDArray shifted = scores.subColumnVector(scores.max(1).reshape(scores.rows(), 1));
+        Transforms.exp(shifted, false);
+        return shifted.diviColumnVector(shifted.sum(1).reshape(scores.rows(), 1));
+    }
+
+    private void checkColumns(INDArray x) {
+        if (x.rank() != 2 || x.columns() != inputs()) {
+            throw new IllegalArgumentException("expected rows of " + inputs() + " features, got shape "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+    }
+
+    private static boolean allFinite(INDArray a) {
+        return a.isInfinite().sumNumber().intValue() == 0 && a.isNaN().sumNumber().intValue() == 0;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        // Box-Muller on our own generator: java.util.Random#nextGaussian would tie us to its state layout.
+        double u1 = 1.0 - random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+}
