@@ -156,6 +156,24 @@ class MonteCarloPredictorTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void sameSeedGivesIdenticalOutputWhateverTheChunkSize(Precision precision) {
+        Network network = randomNetwork(List.of(64, 32), 0.5, precision.type, 10L);
+        INDArray x = rows(18L, 7, 20).castTo(precision.type);
+        List<Uncertainty> reference = null;
+        for (long chunkElements : new long[] {1L, 7L * 64 * 3, 7L * 64 * 10, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
+            try (MonteCarloPredictor predictor = new MonteCarloPredictor(2, chunkElements)) {
+                List<Uncertainty> result = predictor.predict(network, x, 40, 99L, true);
+                if (reference == null) {
+                    reference = result;
+                } else {
+                    assertIdentical(reference, result);
+                }
+            }
+        }
+    }
+
     @Test
     void differentSeedsGiveDifferentSamples() {
         Network network = randomNetwork(List.of(64), 0.5, DataType.FLOAT, 9L);
