@@ -156,6 +156,25 @@ class MonteCarloPredictorTest {
         }
     }
 
+    @Test
+    void sameSeedGivesIdenticalOutputWhateverTheNativeThreadCount() {
+        Network network = randomNetwork(List.of(512, 256), 0.5, DataType.FLOAT, 12L);
+        INDArray x = rows(19L, 64, 20).castTo(DataType.FLOAT);
+        int before = NativeThreads.blasThreads();
+        try (MonteCarloPredictor predictor = new MonteCarloPredictor(1)) {
+            NativeThreads.set(1);
+            List<Uncertainty> one = predictor.predict(network, x, 50, 5L, true);
+            NativeThreads.set(2);
+            List<Uncertainty> two = predictor.predict(network, x, 50, 5L, true);
+            NativeThreads.set(4);
+            List<Uncertainty> four = predictor.predict(network, x, 50, 5L, true);
+            assertIdentical(one, two);
+            assertIdentical(one, four);
+        } finally {
+            NativeThreads.set(Math.max(1, before));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Precision.class)
     void sameSeedGivesIdenticalOutputWhateverTheChunkSize(Precision precision) {
