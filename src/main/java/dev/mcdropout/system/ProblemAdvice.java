@@ -26,6 +26,7 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.NoHandlerFoundException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -43,8 +44,35 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ProblemException.class)
     ResponseEntity<Object> handleProblem(ProblemException e, HttpServletRequest request) {
-        return respond(Problems.of(e.status(), e.type(), e.title(), e.getMessage(), e.errors()), request, null);
+        return respond(Problems.of(e.status(), e.type(), e.title(), e.getMessage(), e.errors()), request,
+                retryAfter(e));
     }
+
+    // --- training (issue 4): Retry-After on 429/503 problems, broken multipart bodies ---
+
+    /** {@code Retry-After} for a {@link RetryLaterException} (the training queue's 429), else none. */
+    private static HttpHeaders retryAfter(ProblemException e) {
+        if (!(e instanceof RetryLaterException later)) {
+            return null;
+        }
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(later.retryAfterSeconds()));
+        return headers;
+    }
+
+    /** A multipart body Tomcat cannot parse (bad boundary, truncated part) is the client's mistake. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Object> handleMultipart(MultipartException e, HttpServletRequest request) {
+        ProblemException cause = clientCause(e);
+        if (cause != null) {
+            return handleProblem(cause, request);
+        }
+        return respond(Problems.of(HttpStatus.BAD_REQUEST, "invalid-multipart", "Invalid multipart body",
+                "the multipart/form-data body could not be read; send a well-formed form "
+                        + "(for example curl -F data=@file.csv -F name=wine)", List.of()), request, null);
+    }
+
+    // --- end training ---
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> handleUnexpected(Exception e, HttpServletRequest request) {
@@ -101,6 +129,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         if (ex instanceof MissingServletRequestParameterException missing) {
             return Problems.of(status, "missing-parameter", "Missing parameter",
                     "query parameter '" + missing.getParameterName() + "' is required", List.of(missing.getParameterName()));
+        }
+        if (ex instanceof org.springframework.web.multipart.support.MissingServletRequestPartException missing) {
+            return Problems.of(status, "missing-part", "Missing part",
+                    "multipart part '" + missing.getRequestPartName() + "' is required", List.of(missing.getRequestPartName()));
         }
         if (ex instanceof MissingRequestHeaderException missing) {
             return Problems.of(status, "missing-header", "Missing header",
