@@ -45,7 +45,7 @@ public class McDropoutMetrics {
                 .register(registry).record(rows);
         DistributionSummary.builder("mcdropout.predict.mc.samples")
                 .description("Monte Carlo samples per prediction request").baseUnit("samples").tag("model", model)
-                .serviceLevelObjectives(0, 1, 10, 100, 1000, 10000)
+                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
                 .register(registry).record(mcSamples);
     }
 
