@@ -94,7 +94,7 @@ public class ArtifactCodec {
         } catch (InvalidArtifact e) {
             throw e;
         } catch (Exception e) {
-            throw new InvalidArtifact("the upload is not a valid model artifact: " + e.getMessage(), e);
+            throw new InvalidArtifact(String.valueOf(e.getMessage()), e);
         }
     }
 }

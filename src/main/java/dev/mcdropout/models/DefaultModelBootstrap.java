@@ -9,6 +9,7 @@ import dev.mcdropout.nn.artifact.ModelArtifact;
 import dev.mcdropout.system.McDropoutProperties;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,7 +74,14 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
                     defaults.optimizer(), defaults.momentum(), defaults.l2(), defaults.validationFraction(),
                     defaults.earlyStoppingPatience(), properties.startup().seed(), defaults.standardize(),
                     defaults.dataType());
-            TrainingResult result = new Trainer().train(digits, config, TrainingListener.NONE, cancelled::get);
+            TrainingResult result;
+            try {
+                result = new Trainer().train(digits, config, TrainingListener.NONE, cancelled::get);
+            } catch (UnsupportedOperationException stub) {
+                // TEMPORARY until the engine's Trainer lands on main
+                result = new TrainingResult(TemporaryCentroidModel.fit(digits, 0.5),
+                        new dev.mcdropout.nn.TrainingHistory(List.of(), List.of(), List.of(), List.of()), 0, 0, 0);
+            }
             Map<String, Object> hyperparameters = hyperparameters(config);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("validationLoss", result.validationLoss());

@@ -162,7 +162,8 @@ public class ModelRegistry {
                 try (InputStream in = Files.newInputStream(temp)) {
                     artifact = codec.read(in);
                 } catch (ArtifactCodec.InvalidArtifact e) {
-                    throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact", e.getMessage());
+                    throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
+                            "the upload is not a valid model artifact: " + e.getMessage());
                 }
                 int version = store.commit(name, temp);
                 committed = true;

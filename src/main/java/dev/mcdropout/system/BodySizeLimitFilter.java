@@ -74,12 +74,14 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                                String detail) throws IOException {
         ProblemException p = ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, property, detail);
         response.setStatus(p.status().value());
+        // JSON is UTF-8 by definition (RFC 8259), so no charset parameter, as Spring writes problems.
         response.setContentType("application/problem+json");
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         // Ask the client to stop sending: we will not read the rest of the body.
         response.setHeader("Connection", "close");
-        response.getWriter().write(Problems.json(p.status().value(), p.type(), p.title(), p.getMessage(),
-                request.getRequestURI(), p.errors()));
+        byte[] body = Problems.json(p.status().value(), p.type(), p.title(), p.getMessage(),
+                request.getRequestURI(), p.errors()).getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     /** Thrown from a read that passes the limit; the error advice turns it into a 413 problem. */

@@ -40,12 +40,12 @@ public class McDropoutMetrics {
 
     public void recordRequestShape(String model, int rows, int mcSamples) {
         DistributionSummary.builder("mcdropout.predict.rows")
-                .description("Rows per prediction request").baseUnit("rows").tag("model", model)
+                .description("Rows per prediction request").tag("model", model)
                 .serviceLevelObjectives(1, 10, 100, 1000, 10000)
                 .register(registry).record(rows);
         DistributionSummary.builder("mcdropout.predict.mc.samples")
-                .description("Monte Carlo samples per prediction request").baseUnit("samples").tag("model", model)
-                .serviceLevelObjectives(0, 1, 10, 100, 1000, 10000)
+                .description("Monte Carlo samples per prediction request").tag("model", model)
+                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
                 .register(registry).record(mcSamples);
     }
 

@@ -1,5 +1,6 @@
 package dev.mcdropout.system;
 
+import dev.mcdropout.nn.NativeThreads;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +22,8 @@ public class Nd4jThreads {
 
     public Nd4jThreads(McDropoutProperties properties) {
         this.threads = properties.nd4j().threads();
-        Nd4j.getEnvironment().setMaxThreads(threads);
+        NativeThreads.set(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        try {
-            Nd4j.factory().blas().setMaxThreads(threads);
-        } catch (RuntimeException e) {
-            log.warn("could not cap BLAS threads at {}: {}", threads, e.getMessage());
-        }
         log.info("ND4J limited to {} thread(s) per op (mcdropout.nd4j.threads)", threads);
     }
 

@@ -2,7 +2,6 @@ package dev.mcdropout.system;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
@@ -19,7 +18,6 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         }
         try {
             response.setContentType("application/problem+json");
-            response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             String detail = status >= 500 ? "the service failed to answer this request"
                     : "the request was rejected before it reached the API (malformed URI or headers?)";
             String type = status == 400 ? "bad-request" : status >= 500 ? "internal-error" : "http-" + status;
