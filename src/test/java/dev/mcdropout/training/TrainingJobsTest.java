@@ -166,8 +166,8 @@ class TrainingJobsTest extends TrainingTestSupport {
         assertThat(json(first).get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(json(first).get("model").get("version").asInt()).isEqualTo(1);
 
-        String id = json(postJson("/train", trainJson("blobs-swap", blobs(300, 9).datasetJson(),
-                "{\"epochs\":60,\"earlyStoppingPatience\":0,\"batchSize\":4,\"hiddenLayers\":[32]}"))).get("id").asString();
+        String id = json(postJson("/train", trainJson("blobs-swap", blobs(200, 9).datasetJson(),
+                "{\"epochs\":40,\"earlyStoppingPatience\":0,\"batchSize\":16,\"hiddenLayers\":[32]}"))).get("id").asString();
         awaitRunning(id);
         String probe = instances(blobs(2, 10).rows());
         int duringTraining = 0;
