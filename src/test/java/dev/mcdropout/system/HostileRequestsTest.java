@@ -99,6 +99,7 @@ class HostileRequestsTest extends ServiceTestSupport {
                         .POST(HttpRequest.BodyPublishers.ofString(rows(1, 64))), 415, "application/json"),
                 new Hostile("XML content type", request("/predict").header("Content-Type", "application/xml")
                         .POST(HttpRequest.BodyPublishers.ofString("<instances/>")), 415, "application/json"),
+                new Hostile("accepts only HTML", json("/predict", rows(1, 64)).header("Accept", "text/html"), 406, "application/json"),
                 new Hostile("GET on predict", request("/predict").GET(), 405, "POST"),
                 new Hostile("PUT on models", request("/models").PUT(HttpRequest.BodyPublishers.ofString("{}")), 405, "GET"),
                 new Hostile("unknown path", request("/nowhere").GET(), 404, "no endpoint"),
