@@ -4,7 +4,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /** The shape of every error body, for the OpenAPI document (RFC 9457). */
-@Schema(name = "Problem", description = "RFC 9457 problem details, served as application/problem+json")
+@Schema(name = "Problem", type = "object", description = "RFC 9457 problem details, served as application/problem+json")
 public record ApiProblem(
         @Schema(description = "URI naming the kind of problem",
                 example = "https://mcdropout.dev/problems/limit-exceeded") String type,
