@@ -139,6 +139,7 @@ final class StrictZip {
         List<CentralEntry> entries = new ArrayList<>(count);
         Set<String> seen = new HashSet<>();
         long expectedOffset = 0;
+        long declaredTotal = 0;
         int p = (int) directoryOffset;
         for (int i = 0; i < count; i++) {
             if (p + CEN_HEADER > end || u32(zip, p) != CEN_SIG) {
@@ -173,6 +174,11 @@ final class StrictZip {
             if (size > limit) {
                 throw new InvalidArtifactException("entry " + quote(name) + " is " + size + " bytes, more than "
                         + limit);
+            }
+            declaredTotal += size;
+            if (declaredTotal > limits.maxTotalBytes()) {
+                throw new InvalidArtifactException("the archive's entries add up to more than "
+                        + limits.maxTotalBytes() + " bytes");
             }
             if (offset != expectedOffset) {
                 throw new InvalidArtifactException("entry " + quote(name) + " is not where the central directory "
