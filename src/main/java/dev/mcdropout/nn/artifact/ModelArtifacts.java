@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -213,15 +214,11 @@ public final class ModelArtifacts {
         zip.closeEntry();
     }
 
+    /** The values in C order as a fresh float[]: dup('c') gives a contiguous buffer starting at offset 0. */
     private static float[] floats(INDArray array) {
-        float[][] matrix = array.castTo(DataType.FLOAT).reshape(array.rows(), array.columns()).toFloatMatrix();
-        float[] flat = new float[(int) array.length()];
-        int k = 0;
-        for (float[] row : matrix) {
-            System.arraycopy(row, 0, flat, k, row.length);
-            k += row.length;
-        }
-        return flat;
+        INDArray contiguous = array.castTo(DataType.FLOAT).dup('c');
+        float[] values = contiguous.data().asFloat();
+        return values.length == contiguous.length() ? values : Arrays.copyOf(values, (int) contiguous.length());
     }
 
     private static void addAll(ArrayNode node, double[] values) {

@@ -78,9 +78,7 @@ final class Npy {
         ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 4 + headerBytes.length + 4 * data.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
-        for (float v : data) {
-            out.putFloat(v);
-        }
+        out.asFloatBuffer().put(data);
         return out.array();
     }
 
@@ -142,17 +140,17 @@ final class Npy {
         }
         long count = 1;
         for (int d : shape) {
-            count *= d; // each d < 2^31 and at most two of them: no overflow in a long
+            count *= d; // at most two factors below 2^31: fits in a long
         }
         long dataStart = headerStart + (long) headerLength;
-        long expected = count * itemSize;
         long actual = bytes.length - dataStart;
-        if (actual != expected) {
-            throw invalid(what, "shape " + shapeRepr(shape) + " of '" + descr + "' needs " + expected
-                    + " data bytes but the file has " + actual);
+        // Compared as a count of values: count * itemSize could overflow for a hostile shape.
+        if (actual % itemSize != 0 || count != actual / itemSize) {
+            throw invalid(what, "shape " + shapeRepr(shape) + " needs " + count + " values of " + itemSize
+                    + " bytes but the file has " + actual + " data bytes");
         }
         float[] data = new float[(int) count];
-        ByteBuffer in = ByteBuffer.wrap(bytes, (int) dataStart, (int) expected).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer in = ByteBuffer.wrap(bytes, (int) dataStart, (int) actual).order(ByteOrder.LITTLE_ENDIAN);
         if (itemSize == 4) {
             in.asFloatBuffer().get(data);
         } else {

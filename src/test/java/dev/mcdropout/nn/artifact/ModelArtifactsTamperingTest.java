@@ -103,9 +103,9 @@ class ModelArtifactsTamperingTest {
         byte[] good = Npy.write(new float[3], 3);
 
         assertRefused(unpacked().putAndRehash("layer2.bias.npy", Arrays.copyOf(good, good.length - 1)).zip(),
-                "needs 12 data bytes but the file has 11");
+                "shape (3,) needs 3 values of 4 bytes but the file has 11 data bytes");
         assertRefused(unpacked().putAndRehash("layer2.bias.npy", Arrays.copyOf(good, good.length + 4)).zip(),
-                "needs 12 data bytes but the file has 16");
+                "shape (3,) needs 3 values of 4 bytes but the file has 16 data bytes");
     }
 
     @Test
