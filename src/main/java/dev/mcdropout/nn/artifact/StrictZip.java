@@ -168,7 +168,7 @@ final class StrictZip {
             }
             if (compressedSize == 0xffffffffL || size == 0xffffffffL || offset == 0xffffffffL) {
                 throw new InvalidArtifactException("entry " + quote(name) + " uses zip64 sizes, which are not "
-                        + "supported (write it without force_zip64; np.savez cannot be used for this)");
+                        + "supported (a model archive is far below 4 GiB)");
             }
             long limit = MODEL_JSON.equals(name) ? limits.maxModelJsonBytes() : limits.maxEntryBytes();
             if (size > limit) {
