@@ -84,7 +84,8 @@ import tools.jackson.databind.node.ObjectNode;
  * that every value is finite. Reading accepts float32 and float64 arrays ({@code '<f4'}, {@code '<f8'}, C or
  * Fortran order) and deflated entries, as Python's {@code zipfile} writes them. Java serialization is never
  * used. Every problem with the content is an {@link InvalidArtifactException} with a message that says what
- * to fix; an {@link IOException} only ever means the stream itself failed.
+ * to fix (an {@link ArtifactLimitExceededException} when a limit is broken); an {@link IOException} only ever
+ * means the stream itself failed.
  */
 public final class ModelArtifacts {
 
@@ -267,7 +268,8 @@ public final class ModelArtifacts {
      * Reads and fully checks a model archive. Reads at most {@code limits.maxArchiveBytes()} from {@code in}
      * and does not close it.
      *
-     * @throws InvalidArtifactException if the archive is not a valid model archive within {@code limits}
+     * @throws InvalidArtifactException       if the archive is not a valid model archive
+     * @throws ArtifactLimitExceededException if it breaks one of {@code limits} (a subclass of the above)
      * @throws IOException              if reading {@code in} fails
      */
     public static ModelArtifact read(InputStream in, ArtifactLimits limits) throws IOException {
@@ -320,7 +322,7 @@ public final class ModelArtifacts {
             int inputs = w.shape()[0];
             int outputs = w.shape()[1];
             if (inputs < 1 || outputs < 1 || inputs > limits.maxUnits() || outputs > limits.maxUnits()) {
-                throw new InvalidArtifactException(weightsWhat + ": shape " + w.shapeString() + " must have between "
+                throw new ArtifactLimitExceededException(weightsWhat + ": shape " + w.shapeString() + " must have between "
                         + "1 and " + limits.maxUnits() + " inputs and outputs");
             }
             if (i > 0 && inputs != previousOutputs) {
@@ -366,7 +368,7 @@ public final class ModelArtifacts {
             throw new InvalidArtifactException("layers must be a non-empty array");
         }
         if (node.size() > limits.maxLayers()) {
-            throw new InvalidArtifactException("model.json has " + node.size() + " layers; at most "
+            throw new ArtifactLimitExceededException("model.json has " + node.size() + " layers; at most "
                     + limits.maxLayers() + " are allowed");
         }
         List<LayerEntry> layers = new ArrayList<>();
@@ -475,7 +477,7 @@ public final class ModelArtifacts {
             throw new InvalidArtifactException("classes must be a non-empty array of strings");
         }
         if (node.size() > limits.maxUnits()) {
-            throw new InvalidArtifactException("model.json lists " + node.size() + " classes; at most "
+            throw new ArtifactLimitExceededException("model.json lists " + node.size() + " classes; at most "
                     + limits.maxUnits() + " are allowed");
         }
         List<String> classes = new ArrayList<>(node.size());

@@ -43,15 +43,10 @@ final class StrictZip {
     private StrictZip() {
     }
 
-    /** Reads at most {@code limits.maxArchiveBytes()} bytes of {@code in}, then its entries. */
-    static Map<String, byte[]> read(InputStream in, ArtifactLimits limits) throws IOException {
-        return read(readBounded(in, limits.maxArchiveBytes()), limits);
-    }
-
     /** The entries of {@code archive} by name, in archive order. */
     static Map<String, byte[]> read(byte[] archive, ArtifactLimits limits) {
         if (archive.length > limits.maxArchiveBytes()) {
-            throw new InvalidArtifactException("the archive is larger than " + limits.maxArchiveBytes() + " bytes");
+            throw new ArtifactLimitExceededException("the archive is larger than " + limits.maxArchiveBytes() + " bytes");
         }
         List<CentralEntry> central = centralDirectory(archive, limits);
         Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -83,11 +78,11 @@ final class StrictZip {
                     size += n;
                     total += n;
                     if (size > entryLimit) {
-                        throw new InvalidArtifactException("entry " + quote(expected.name) + " inflates to more than "
+                        throw new ArtifactLimitExceededException("entry " + quote(expected.name) + " inflates to more than "
                                 + entryLimit + " bytes");
                     }
                     if (total > limits.maxTotalBytes()) {
-                        throw new InvalidArtifactException("the archive inflates to more than "
+                        throw new ArtifactLimitExceededException("the archive inflates to more than "
                                 + limits.maxTotalBytes() + " bytes in total");
                     }
                     content.write(buffer, 0, n);
@@ -129,7 +124,7 @@ final class StrictZip {
             throw new InvalidArtifactException("the archive is empty; it needs model.json and the .npy files it names");
         }
         if (count > limits.maxEntries()) {
-            throw new InvalidArtifactException("the archive has " + count + " entries; a model of at most "
+            throw new ArtifactLimitExceededException("the archive has " + count + " entries; a model of at most "
                     + limits.maxLayers() + " layers has at most " + limits.maxEntries());
         }
         if (directoryOffset + directorySize != end) {
@@ -172,12 +167,12 @@ final class StrictZip {
             }
             long limit = MODEL_JSON.equals(name) ? limits.maxModelJsonBytes() : limits.maxEntryBytes();
             if (size > limit) {
-                throw new InvalidArtifactException("entry " + quote(name) + " is " + size + " bytes, more than "
+                throw new ArtifactLimitExceededException("entry " + quote(name) + " is " + size + " bytes, more than "
                         + limit);
             }
             declaredTotal += size;
             if (declaredTotal > limits.maxTotalBytes()) {
-                throw new InvalidArtifactException("the archive's entries add up to more than "
+                throw new ArtifactLimitExceededException("the archive's entries add up to more than "
                         + limits.maxTotalBytes() + " bytes");
             }
             if (offset != expectedOffset) {
@@ -249,7 +244,7 @@ final class StrictZip {
         for (int n; (n = in.read(buffer)) >= 0; ) {
             total += n;
             if (total > max) {
-                throw new InvalidArtifactException("the archive is larger than " + max + " bytes");
+                throw new ArtifactLimitExceededException("the archive is larger than " + max + " bytes");
             }
             out.write(buffer, 0, n);
         }

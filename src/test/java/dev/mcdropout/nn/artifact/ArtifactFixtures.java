@@ -104,9 +104,11 @@ final class ArtifactFixtures {
         assertEquals(expected.inputDropout(), actual.inputDropout());
         assertEquals(expected.standardization(), actual.standardization());
         assertEquals(expected.layerCount(), actual.layerCount());
+        List<Layer> expectedLayers = expected.layers();
+        List<Layer> actualLayers = actual.layers();
         for (int i = 0; i < expected.layerCount(); i++) {
-            Layer e = expected.layers().get(i);
-            Layer a = actual.layers().get(i);
+            Layer e = expectedLayers.get(i);
+            Layer a = actualLayers.get(i);
             assertEquals(e.activation(), a.activation(), "layer " + i + " activation");
             assertEquals(e.dropout(), a.dropout(), "layer " + i + " dropout");
             assertArrayEquals(e.weights().shape(), a.weights().shape(), "layer " + i + " weights shape");
