@@ -40,6 +40,7 @@ import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.SerializationFeature;
@@ -106,6 +107,7 @@ public final class ModelArtifacts {
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
                     .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .build();
     /** Pretty, with '\n' whatever the platform, so that the bytes do not depend on where they were written. */
@@ -132,10 +134,22 @@ public final class ModelArtifacts {
      * Writes {@code artifact} as a model archive to {@code out}, which is flushed but not closed. The same
      * artifact always gives the same bytes.
      *
-     * @throws IllegalArgumentException if a metric or history value is not finite (JSON has no NaN)
+     * @throws IllegalArgumentException if a metric or history value is not finite (JSON has no NaN), or the
+     *                                  archive could not be read back with {@link ArtifactLimits#DEFAULTS}
+     *                                  (more layers, or a longer class label, than they allow)
      */
     public static void write(ModelArtifact artifact, OutputStream out) throws IOException {
         Network network = artifact.network();
+        if (network.layerCount() > ArtifactLimits.DEFAULTS.maxLayers()) {
+            throw new IllegalArgumentException(network.layerCount() + " layers; an archive holds at most "
+                    + ArtifactLimits.DEFAULTS.maxLayers());
+        }
+        for (String label : network.classes()) {
+            if (label.isEmpty() || label.length() > MAX_CLASS_LABEL) {
+                throw new IllegalArgumentException("class labels must have 1 to " + MAX_CLASS_LABEL
+                        + " characters, got '" + label + "'");
+            }
+        }
         Map<String, byte[]> arrays = new LinkedHashMap<>();
         List<Layer> layers = network.layers();
         for (int i = 0; i < layers.size(); i++) {

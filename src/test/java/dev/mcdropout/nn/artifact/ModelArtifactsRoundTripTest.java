@@ -115,6 +115,16 @@ class ModelArtifactsRoundTripTest {
     }
 
     @Test
+    void aNonFiniteMetricIsNotWrittenBecauseJsonHasNoNaN() {
+        ModelArtifact nan = new ModelArtifact(network(DataType.FLOAT, 1), Map.of(), null,
+                Map.of("testLoss", Double.NaN), java.time.Instant.EPOCH);
+
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ModelArtifacts.toBytes(nan));
+        assertEquals("metric testLoss is NaN; only finite numbers can be stored", e.getMessage());
+    }
+
+    @Test
     void aDoubleNetworkIsStoredAsFloat32() {
         Network doubles = network(DataType.DOUBLE, 42);
         ModelArtifact read = ModelArtifacts.read(ModelArtifacts.toBytes(artifact(doubles)), ArtifactLimits.DEFAULTS);

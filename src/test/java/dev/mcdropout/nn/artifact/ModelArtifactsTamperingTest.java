@@ -283,12 +283,15 @@ class ModelArtifactsTamperingTest {
         duplicateKey.put("model.json", json.replaceFirst("\\{", "{\"formatVersion\": 2,").getBytes(StandardCharsets.UTF_8));
         Map<String, byte[]> array = new LinkedHashMap<>(unpacked().entries);
         array.put("model.json", "[]".getBytes(StandardCharsets.UTF_8));
+        Map<String, byte[]> trailing = new LinkedHashMap<>(unpacked().entries);
+        trailing.put("model.json", (json + " {}").getBytes(StandardCharsets.UTF_8));
         Unpacked unknown = unpacked();
         unknown.model.put("weights", "layer0.weights.npy");
 
         assertRefused(RawZip.of(garbage), "model.json is not valid JSON");
         assertTrue(message(RawZip.of(duplicateKey)).contains("Duplicate"), message(RawZip.of(duplicateKey)));
         assertRefused(RawZip.of(array), "model.json must hold a JSON object");
+        assertRefused(RawZip.of(trailing), "model.json is not valid JSON");
         assertRefused(unknown.zip(), "model.json has an unknown field 'weights'");
     }
 
