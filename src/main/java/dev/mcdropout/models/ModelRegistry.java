@@ -127,6 +127,13 @@ public class ModelRegistry {
         LoadedModel loaded;
         try {
             loaded = load(name, version);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                // deleted between the existence check and the read
+                throw ProblemException.notFound("unknown-version", "Unknown model version",
+                        "model '" + name + "' has no version " + version);
+            }
+            throw e;
         } catch (ArtifactCodec.InvalidArtifact e) {
             throw new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "stored-model-invalid",
                     "Stored model cannot be read", "model '" + name + "' version " + version

@@ -65,8 +65,8 @@ public class ModelsController {
     @ApiResponse(responseCode = "404", description = "No such model or version")
     @GetMapping(path = "/models/{name}/versions/{version}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelVersion getModelVersion(
-            @Parameter(description = NAME_DOC, example = "digits") @PathVariable String name,
-            @Parameter(description = "Version number", example = "1") @PathVariable int version) {
+            @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
+            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) {
         LoadedModel model = registry.resolve(name, version);
         return ModelVersion.of(model, isActive(model));
     }
@@ -83,8 +83,8 @@ public class ModelsController {
     @RequiresApiKey
     @PostMapping(path = "/models/{name}/versions/{version}/activate", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelVersion activateModelVersion(
-            @Parameter(description = NAME_DOC, example = "digits") @PathVariable String name,
-            @Parameter(description = "Version number", example = "1") @PathVariable int version) {
+            @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
+            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) {
         return ModelVersion.of(registry.activate(name, version), true);
     }
 
@@ -100,8 +100,8 @@ public class ModelsController {
     @RequiresApiKey
     @DeleteMapping(path = "/models/{name}/versions/{version}")
     public ResponseEntity<Void> deleteModelVersion(
-            @Parameter(description = NAME_DOC, example = "digits") @PathVariable String name,
-            @Parameter(description = "Version number", example = "2") @PathVariable int version) {
+            @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
+            @Parameter(description = "Version number", example = "2", schema = @Schema(minimum = "1")) @PathVariable int version) {
         registry.delete(name, version);
         return ResponseEntity.noContent().build();
     }
@@ -115,8 +115,8 @@ public class ModelsController {
     @ApiResponse(responseCode = "404", description = "No such model or version")
     @GetMapping(path = "/models/{name}/versions/{version}/artifact", produces = "application/zip")
     public ResponseEntity<Resource> downloadArtifact(
-            @Parameter(description = NAME_DOC, example = "digits") @PathVariable String name,
-            @Parameter(description = "Version number", example = "1") @PathVariable int version) throws IOException {
+            @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
+            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) throws IOException {
         long size = registry.store().exists(ModelNames.require(name), ModelNames.requireVersion(version))
                 ? registry.store().size(name, version) : -1;
         InputStream in = registry.openArtifact(name, version);
@@ -147,7 +147,7 @@ public class ModelsController {
     @PostMapping(path = "/models/{name}/versions", consumes = {"application/zip", "application/octet-stream"},
             produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<ModelVersion> importModel(
-            @Parameter(description = NAME_DOC, example = "digits") @PathVariable String name,
+            @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
             @Parameter(hidden = true) HttpServletRequest request) throws IOException {
         ModelNames.require(name);
         LoadedModel model = registry.importArtifact(name, request.getInputStream());

@@ -13,7 +13,8 @@ public final class PredictDtos {
 
     @Schema(name = "PredictRequest", description = "Rows to predict, each with as many numbers as the model has input features")
     public record PredictRequest(
-            @ArraySchema(arraySchema = @Schema(description = "Feature rows (raw, not standardised); finite numbers only",
+            @ArraySchema(arraySchema = @Schema(requiredMode = Schema.RequiredMode.REQUIRED,
+                    description = "Feature rows (raw, not standardised); finite numbers only",
                     example = "[[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]]"),
                     minItems = 1)
             double[][] instances) {

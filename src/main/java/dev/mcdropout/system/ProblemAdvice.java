@@ -216,8 +216,15 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             where = " at line " + jackson.getLocation().getLineNr() + ", column " + jackson.getLocation().getColumnNr();
         }
         String original = jackson.getOriginalMessage() == null ? "malformed JSON" : firstLine(jackson.getOriginalMessage());
+        // Jackson suggests enabling parser features; that advice is for us, not for the client.
+        for (String noise : new String[] {": enable ", " (start marker at ", " at [Source:"}) {
+            int at = original.indexOf(noise);
+            if (at > 0) {
+                original = original.substring(0, at);
+            }
+        }
         return Problems.of(status, "invalid-json", "Invalid JSON",
-                "the request body is not valid here" + where + ": " + abbreviate(original)
+                "the request body is invalid" + where + ": " + abbreviate(original)
                         + "; numbers must be finite JSON numbers (no NaN, Infinity, strings or null)",
                 path.isEmpty() ? List.of() : List.of(path));
     }
@@ -270,7 +277,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             headers.putAll(extra);
         }
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        return ResponseEntity.status(problem.getStatus()).headers(headers).body(problem);
+        return ResponseEntity.status(problem.getStatus()).headers(headers).body(ApiProblem.from(problem));
     }
 
     /** The request path as a URI reference, re-encoded so odd characters in it cannot break URI parsing. */

@@ -21,7 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 public class ProblemErrorController implements ErrorController {
 
     @RequestMapping("/error")
-    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    ResponseEntity<ApiProblem> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         Object exception = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
@@ -41,6 +41,7 @@ public class ProblemErrorController implements ErrorController {
             problem = Problems.of(status, type, status.getReasonPhrase(), detail, List.of());
         }
         problem.setInstance(java.net.URI.create(ProblemAdvice.safePath(uri instanceof String s ? s : "/error")));
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(ApiProblem.from(problem));
     }
 }

@@ -55,10 +55,10 @@ class HostileRequestsTest extends ServiceTestSupport {
         String good = row(64, "1");
         String big = "{\"instances\":[" + String.join(",", java.util.Collections.nCopies(9000, good)) + "]}";
         List<Hostile> cases = List.of(
-                new Hostile("broken JSON", json("/predict", "{\"instances\": [[1,2"), 400, "not valid"),
-                new Hostile("not JSON at all", json("/predict", "hello"), 400, "not valid"),
+                new Hostile("broken JSON", json("/predict", "{\"instances\": [[1,2"), 400, "invalid"),
+                new Hostile("not JSON at all", json("/predict", "hello"), 400, "invalid"),
                 new Hostile("empty body", json("/predict", ""), 400, "JSON body"),
-                new Hostile("top-level array", json("/predict", "[[1,2,3]]"), 400, "not valid"),
+                new Hostile("top-level array", json("/predict", "[[1,2,3]]"), 400, "invalid"),
                 new Hostile("instances is a string", json("/predict", "{\"instances\":\"abc\"}"), 400, "instances"),
                 new Hostile("flat instances", json("/predict", "{\"instances\":[1,2,3]}"), 400, "instances"),
                 new Hostile("string number", json("/predict", "{\"instances\":[" + row(64, "\"5\"") + "]}"), 400, "instances[0][3]"),
@@ -72,7 +72,7 @@ class HostileRequestsTest extends ServiceTestSupport {
                 new Hostile("null row", json("/predict", "{\"instances\":[null]}"), 422, "instances[0] is null"),
                 new Hostile("no instances", json("/predict", "{\"instances\":[]}"), 400, "at least one row"),
                 new Hostile("missing instances", json("/predict", "{}"), 400, "at least one row"),
-                new Hostile("trailing garbage", json("/predict", rows(1, 64) + " extra"), 400, "not valid"),
+                new Hostile("trailing garbage", json("/predict", rows(1, 64) + " extra"), 400, "invalid"),
                 new Hostile("too few features", json("/predict", rows(1, 63)), 422, "has 63 features, the model expects 64"),
                 new Hostile("too many features", json("/predict", rows(1, 65)), 422, "has 65 features, the model expects 64"),
                 new Hostile("ragged rows", json("/predict", "{\"instances\":[" + good + "," + row(10, "1") + "]}"), 422, "instances[1] has 10 features"),
@@ -99,6 +99,7 @@ class HostileRequestsTest extends ServiceTestSupport {
                         .POST(HttpRequest.BodyPublishers.ofString(rows(1, 64))), 415, "application/json"),
                 new Hostile("XML content type", request("/predict").header("Content-Type", "application/xml")
                         .POST(HttpRequest.BodyPublishers.ofString("<instances/>")), 415, "application/json"),
+                new Hostile("accepts only HTML", json("/predict", rows(1, 64)).header("Accept", "text/html"), 406, "application/json"),
                 new Hostile("GET on predict", request("/predict").GET(), 405, "POST"),
                 new Hostile("PUT on models", request("/models").PUT(HttpRequest.BodyPublishers.ofString("{}")), 405, "GET"),
                 new Hostile("unknown path", request("/nowhere").GET(), 404, "no endpoint"),
@@ -145,6 +146,9 @@ class HostileRequestsTest extends ServiceTestSupport {
                     || !problem.path("type").asString().startsWith("https://")) {
                 failures.add(hostile.name() + ": incomplete problem " + body);
                 continue;
+            }
+            if (!body.startsWith("{\"type\":")) {
+                failures.add(hostile.name() + ": members not in RFC 9457 order: " + body);
             }
             if (!problem.path("detail").asString().contains(hostile.detailFragment())) {
                 failures.add(hostile.name() + ": detail does not mention '" + hostile.detailFragment() + "': " + body);
