@@ -78,14 +78,14 @@ final class CsvDatasetReader {
             List<double[]> rows = new ArrayList<>();
             List<String> labels = new ArrayList<>();
             for (CSVRecord record : parser) {
-                long line = record.getRecordNumber() + 1; // the header is line 1
+                long line = parser.getCurrentLineNumber(); // lines read so far, the header being line 1
                 if (rows.size() >= limits.maxTrainingRows()) {
                     throw ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, "max-training-rows",
                             "the CSV has more than " + limits.maxTrainingRows() + " data rows");
                 }
                 if (record.size() != header.size()) {
                     throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
-                            "CSV row " + line + " has " + record.size() + " cells but the header has " + header.size()
+                            "CSV line " + line + " has " + record.size() + " cells but the header has " + header.size()
                                     + "; every row needs one value per column");
                 }
                 double[] row = new double[featureCount];
@@ -95,7 +95,7 @@ final class CsvDatasetReader {
                     if (j == labelIndex) {
                         if (cell.isEmpty()) {
                             throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
-                                    "CSV row " + line + " has no label in column '" + abbreviate(header.get(j)) + "'");
+                                    "CSV line " + line + " has no label in column '" + abbreviate(header.get(j)) + "'");
                         }
                         labels.add(cell);
                     } else {
@@ -138,12 +138,12 @@ final class CsvDatasetReader {
             value = Double.parseDouble(cell);
         } catch (NumberFormatException e) {
             throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
-                    "CSV row " + line + ", column '" + abbreviate(column) + "' is '" + abbreviate(cell)
+                    "CSV line " + line + ", column '" + abbreviate(column) + "' is '" + abbreviate(cell)
                             + "', not a finite number; every column but the label column must hold numbers");
         }
         if (!Double.isFinite(value)) {
             throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
-                    "CSV row " + line + ", column '" + abbreviate(column) + "' is " + cell
+                    "CSV line " + line + ", column '" + abbreviate(column) + "' is " + cell
                             + ", too large to be a finite number");
         }
         return value;
