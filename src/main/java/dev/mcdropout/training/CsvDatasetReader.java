@@ -28,6 +28,10 @@ final class CsvDatasetReader {
     record Parsed(double[][] features, List<String> labels, List<String> featureNames, String labelColumn) {
     }
 
+    /** Plain decimal numbers; Double.parseDouble alone would also take "NaN", "Infinity", "1d" and hex floats. */
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     private final TrainingLimits limits;
 
     CsvDatasetReader(TrainingLimits limits) {
@@ -46,7 +50,7 @@ final class CsvDatasetReader {
                 .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW)
                 .setAllowMissingColumnNames(false)
                 .get();
-        try (Reader reader = new InputStreamReader(in, utf8); CSVParser parser = parse(reader, format)) {
+        try (Reader reader = new InputStreamReader(withoutByteOrderMark(in), utf8); CSVParser parser = parse(reader, format)) {
             List<String> header = parser.getHeaderNames();
             if (header.size() < 2) {
                 throw csv("the CSV header has " + header.size() + " column(s); it needs at least one feature column "
@@ -119,6 +123,17 @@ final class CsvDatasetReader {
         }
     }
 
+    /** Spreadsheets often start UTF-8 CSV files with a byte-order mark; it is not part of the first column's name. */
+    private static InputStream withoutByteOrderMark(InputStream in) throws IOException {
+        java.io.PushbackInputStream pushback = new java.io.PushbackInputStream(in, 3);
+        byte[] head = pushback.readNBytes(3);
+        boolean bom = head.length == 3 && (head[0] & 0xFF) == 0xEF && (head[1] & 0xFF) == 0xBB && (head[2] & 0xFF) == 0xBF;
+        if (!bom) {
+            pushback.unread(head);
+        }
+        return pushback;
+    }
+
     private static CSVParser parse(Reader reader, CSVFormat format) throws IOException {
         try {
             return CSVParser.builder().setReader(reader).setFormat(format).get();
@@ -131,8 +146,7 @@ final class CsvDatasetReader {
     private static double number(String cell, long line, String column) {
         double value;
         try {
-            // Double.parseDouble also takes "NaN", "Infinity" and hex floats; only plain finite decimals pass below.
-            if (cell.isEmpty() || !cell.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
+            if (cell.isEmpty() || !DECIMAL.matcher(cell).matches()) {
                 throw new NumberFormatException();
             }
             value = Double.parseDouble(cell);
