@@ -20,7 +20,8 @@ class OpenApiDocumentTest extends ServiceTestSupport {
         doc.get("paths").properties().forEach(path -> path.getValue().properties().forEach(op ->
                 operations.put(op.getValue().get("operationId").asString(), op.getValue())));
         assertThat(operations).containsOnlyKeys("predict", "listModels", "getModelVersion", "activateModelVersion",
-                "deleteModelVersion", "downloadArtifact", "importModel");
+                "deleteModelVersion", "downloadArtifact", "importModel",
+                "train", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob");
 
         for (Map.Entry<String, JsonNode> op : operations.entrySet()) {
             op.getValue().get("responses").properties().forEach(response -> {
