@@ -83,7 +83,8 @@ The stored zip, byte for byte (its SHA-256 is the `sha256` above):
 ### Import an artifact
 
 `POST /models/{name}/versions` with an `application/zip` body (a zip written by the engine's artifact
-writer, e.g. one downloaded as above or trained elsewhere) stores it as the model's next version. The
+writer, e.g. one downloaded as above or trained elsewhere; the format is described in
+[model-artifact.md](model-artifact.md)) stores it as the model's next version. The
 zip is validated strictly first: an invalid one is a 422 problem saying why, and nothing is stored.
 The answer is `201 Created` with `Location` naming the new version. The first version of a new model is
 activated at once; later versions wait for an explicit activation.
