@@ -59,20 +59,35 @@ public class ModelRegistry {
         return store;
     }
 
-    /** Loads the active version of every model in the store; a model whose artifact fails is skipped. */
+    /**
+     * Loads the active version of every model in the store; a model whose artifact fails is skipped. A model
+     * without an active pointer (a crash between storing its first version and activating it) gets its newest
+     * loadable version activated, so a restart never leaves it unservable.
+     */
     public void loadActiveModels() {
         for (String name : store.modelNames()) {
             OptionalInt version = store.activeVersion(name);
-            if (version.isEmpty() || !store.exists(name, version.getAsInt())) {
-                log.warn("model {} has no usable active version; activate one with POST /models/{}/versions/{{v}}/activate",
-                        name, name);
+            if (version.isPresent() && store.exists(name, version.getAsInt())) {
+                try {
+                    swap(load(name, version.getAsInt()));
+                    log.info("loaded model {} version {}", name, version.getAsInt());
+                } catch (RuntimeException e) {
+                    log.error("cannot load model {} version {}: {}", name, version.getAsInt(), e.getMessage());
+                }
                 continue;
             }
-            try {
-                swap(load(name, version.getAsInt()));
-                log.info("loaded model {} version {}", name, version.getAsInt());
-            } catch (RuntimeException e) {
-                log.error("cannot load model {} version {}: {}", name, version.getAsInt(), e.getMessage());
+            List<Integer> versions = new ArrayList<>(store.versions(name));
+            java.util.Collections.reverse(versions);
+            for (int candidate : versions) {
+                try {
+                    LoadedModel loaded = load(name, candidate);
+                    store.setActive(name, candidate);
+                    swap(loaded);
+                    log.warn("model {} had no usable active version; activated its newest version {}", name, candidate);
+                    break;
+                } catch (RuntimeException | IOException e) {
+                    log.error("cannot load model {} version {}: {}", name, candidate, e.getMessage());
+                }
             }
         }
     }
