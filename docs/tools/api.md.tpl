@@ -142,7 +142,9 @@ are always 4xx, never a 5xx or a stack trace.
 `POST /predict` and every `GET` are open. The mutating endpoints (import, activate, delete; training
 later) need header `X-API-Key` equal to `mcdropout.security.api-key` when a key is configured (compared in
 constant time); with no key configured they accept clients on a loopback address only, which is why the
-examples above work from the same machine without a key. Set a key before exposing the service:
+examples above work from the same machine without a key. The loopback rule looks at the TCP peer, not at
+`X-Forwarded-For`, so behind a reverse proxy on the same host every client looks local: set a key
+whenever the service is reachable from elsewhere.
 
 ```bash
 MCDROPOUT_SECURITY_API_KEY=change-me ./mvnw spring-boot:run
