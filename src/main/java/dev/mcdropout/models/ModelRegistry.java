@@ -1,5 +1,7 @@
 package dev.mcdropout.models;
 
+import dev.mcdropout.nn.artifact.ArtifactLimitExceededException;
+import dev.mcdropout.nn.artifact.InvalidArtifactException;
 import dev.mcdropout.nn.artifact.ModelArtifact;
 import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.ProblemException;
@@ -57,20 +59,35 @@ public class ModelRegistry {
         return store;
     }
 
-    /** Loads the active version of every model in the store; a model whose artifact fails is skipped. */
+    /**
+     * Loads the active version of every model in the store; a model whose artifact fails is skipped. A model
+     * without an active pointer (a crash between storing its first version and activating it) gets its newest
+     * loadable version activated, so a restart never leaves it unservable.
+     */
     public void loadActiveModels() {
         for (String name : store.modelNames()) {
             OptionalInt version = store.activeVersion(name);
-            if (version.isEmpty() || !store.exists(name, version.getAsInt())) {
-                log.warn("model {} has no usable active version; activate one with POST /models/{}/versions/{{v}}/activate",
-                        name, name);
+            if (version.isPresent() && store.exists(name, version.getAsInt())) {
+                try {
+                    swap(load(name, version.getAsInt()));
+                    log.info("loaded model {} version {}", name, version.getAsInt());
+                } catch (RuntimeException e) {
+                    log.error("cannot load model {} version {}: {}", name, version.getAsInt(), e.getMessage());
+                }
                 continue;
             }
-            try {
-                swap(load(name, version.getAsInt()));
-                log.info("loaded model {} version {}", name, version.getAsInt());
-            } catch (RuntimeException e) {
-                log.error("cannot load model {} version {}: {}", name, version.getAsInt(), e.getMessage());
+            List<Integer> versions = new ArrayList<>(store.versions(name));
+            java.util.Collections.reverse(versions);
+            for (int candidate : versions) {
+                try {
+                    LoadedModel loaded = load(name, candidate);
+                    store.setActive(name, candidate);
+                    swap(loaded);
+                    log.warn("model {} had no usable active version; activated its newest version {}", name, candidate);
+                    break;
+                } catch (RuntimeException | IOException e) {
+                    log.error("cannot load model {} version {}: {}", name, candidate, e.getMessage());
+                }
             }
         }
     }
@@ -134,7 +151,7 @@ public class ModelRegistry {
                         "model '" + name + "' has no version " + version);
             }
             throw e;
-        } catch (ArtifactCodec.InvalidArtifact e) {
+        } catch (InvalidArtifactException e) {
             throw new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "stored-model-invalid",
                     "Stored model cannot be read", "model '" + name + "' version " + version
                     + " is stored but cannot be read: " + e.getMessage());
@@ -168,7 +185,11 @@ public class ModelRegistry {
                 ModelArtifact artifact;
                 try (InputStream in = Files.newInputStream(temp)) {
                     artifact = codec.read(in);
-                } catch (ArtifactCodec.InvalidArtifact e) {
+                } catch (ArtifactLimitExceededException e) {
+                    throw new ProblemException(HttpStatus.CONTENT_TOO_LARGE, "artifact-limit-exceeded",
+                            "Artifact exceeds a limit", "the upload exceeds what this service accepts: "
+                            + e.getMessage(), List.of("mcdropout.limits.max-artifact-body"));
+                } catch (InvalidArtifactException e) {
                     throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
                             "the upload is not a valid model artifact: " + e.getMessage());
                 }
@@ -204,10 +225,13 @@ public class ModelRegistry {
                 try (OutputStream out = Files.newOutputStream(temp)) {
                     codec.write(artifact, out);
                 }
+                // Read back what was written before it becomes a version: what is served is what is stored.
+                try (InputStream in = Files.newInputStream(temp)) {
+                    codec.read(in);
+                }
                 int version = store.commit(name, temp);
                 committed = true;
-                LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
-                        store.size(name, version));
+                LoadedModel loaded = load(name, version);
                 if (activate) {
                     store.setActive(name, version);
                     swap(loaded);

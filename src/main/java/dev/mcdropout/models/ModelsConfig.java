@@ -16,8 +16,8 @@ class ModelsConfig {
     }
 
     @Bean
-    ArtifactCodec artifactCodec() {
-        return new ArtifactCodec();
+    ArtifactCodec artifactCodec(McDropoutProperties properties) {
+        return new ArtifactCodec(properties.limits().maxArtifactBody().toBytes());
     }
 
     @Bean

@@ -4,7 +4,6 @@ import io.swagger.v3.core.converter.ModelConverters;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
-import io.swagger.v3.oas.models.info.License;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
@@ -38,8 +37,7 @@ public class OpenApiConfig {
                                 each class probability, the predictive entropy, the mutual information (the \
                                 model's own, epistemic, uncertainty) and the variation ratio. Models are \
                                 versioned, imported as zip artifacts and activated by an atomic swap. Errors are \
-                                RFC 9457 problems (application/problem+json).""")
-                        .license(new License().name("Apache-2.0")))
+                                RFC 9457 problems (application/problem+json)."""))
                 .components(new Components().addSecuritySchemes(API_KEY_SCHEME, new SecurityScheme()
                         .type(SecurityScheme.Type.APIKEY).in(SecurityScheme.In.HEADER).name(ApiKeyInterceptor.HEADER)
                         .description("Required by mutating endpoints when mcdropout.security.api-key is set; "

@@ -69,9 +69,12 @@ class StoreRestartTest {
             firstAnswer = answer.body();
             firstMetadata = get(port, "/models/digits/versions/1").body();
         }
-        // A crash mid-write leaves a temp file behind; the next start must ignore and remove it.
+        // A crash mid-write leaves a temp file behind; the next start must ignore and remove it. A crash
+        // between storing a first version and activating it leaves no active pointer; the next start must
+        // still serve the model.
         Path leftover = store.resolve("digits/.tmp-crashed.part");
         Files.writeString(leftover, "half a zip");
+        Files.delete(store.resolve("digits/active"));
 
         try (ConfigurableApplicationContext second = start(store)) {
             int port = port(second);
@@ -81,6 +84,7 @@ class StoreRestartTest {
             assertThat(get(port, "/models/digits/versions/1").body()).isEqualTo(firstMetadata);
             assertThat(predict(port).body()).isEqualTo(firstAnswer);
             assertThat(Files.exists(leftover)).isFalse();
+            assertThat(Files.readString(store.resolve("digits/active")).trim()).isEqualTo("1");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.mcdropout.nn.NetworkSpec;
 import dev.mcdropout.nn.Standardization;
 import dev.mcdropout.nn.TrainingHistory;
 import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.nn.artifact.ModelArtifacts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -29,7 +30,7 @@ public final class TestArtifacts {
                 new TrainingHistory(List.of(1.2, 0.8), List.of(0.5, 0.7), List.of(1.3, 0.9), List.of(0.45, 0.66)),
                 Map.of("validationAccuracy", 0.66, "validationLoss", 0.9), Instant.parse("2026-01-02T03:04:05Z"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new ArtifactCodec().write(artifact, out);
+        ModelArtifacts.write(artifact, out);
         return out.toByteArray();
     }
 }

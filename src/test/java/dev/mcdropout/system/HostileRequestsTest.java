@@ -50,6 +50,16 @@ class HostileRequestsTest extends ServiceTestSupport {
         return key == null ? b : b.header("X-API-Key", key);
     }
 
+    private static byte[] zipOf(String entry, byte[] content) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry(entry));
+            zip.write(content);
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
     @Test
     void everyHostileRequestGetsAClientErrorProblemAndTheServiceKeepsAnswering() throws Exception {
         String good = row(64, "1");
@@ -114,6 +124,8 @@ class HostileRequestsTest extends ServiceTestSupport {
                 new Hostile("import without API key", zip("/models/x/versions", new byte[] {1}, null), 401, "X-API-Key"),
                 new Hostile("import with a wrong API key", zip("/models/x/versions", new byte[] {1}, "guess"), 403, "does not match"),
                 new Hostile("import of garbage", zip("/models/garbage/versions", "not a zip at all".getBytes(), API_KEY), 422, "not a valid model artifact"),
+                new Hostile("zip whose model.json is junk", zip("/models/junk/versions", zipOf("model.json", "{oops".getBytes()), API_KEY), 422, "not a valid model artifact"),
+                new Hostile("zip bomb", zip("/models/bomb/versions", zipOf("model.json", new byte[300 * 1024 * 1024]), API_KEY), 413, "exceeds"),
                 new Hostile("import of an empty body", zip("/models/empty/versions", new byte[0], API_KEY), 400, "empty"),
                 new Hostile("import as JSON", withKey(json("/models/x/versions", "{}")), 415, "application/zip"),
                 new Hostile("oversized import", zip("/models/huge/versions", new byte[3 * 1024 * 1024], API_KEY), 413, "max-artifact-body"),
@@ -163,7 +175,7 @@ class HostileRequestsTest extends ServiceTestSupport {
         try (Stream<Path> files = Files.walk(store())) {
             assertThat(files.map(p -> store().relativize(p).toString()))
                     .noneMatch(p -> p.contains("etc") || p.contains("escape") || p.contains("garbage")
-                            || p.contains("empty") || p.contains("huge") || p.contains(".tmp-"));
+                            || p.contains("empty") || p.contains("huge") || p.contains("junk") || p.contains("bomb") || p.contains(".tmp-"));
         }
     }
 }

@@ -13,6 +13,7 @@ class OpenApiDocumentTest extends ServiceTestSupport {
     @Test
     void documentNamesEveryOperationByHandAndDocumentsErrorsAsProblems() throws Exception {
         JsonNode doc = json(get("/v3/api-docs"));
+        assertThat(doc.get("openapi").asString()).startsWith("3.0");
         assertThat(doc.get("info").get("title").asString()).isEqualTo("MC Dropout Service");
         assertThat(doc.get("info").get("description").asString()).contains("Monte Carlo dropout");
 
