@@ -167,6 +167,10 @@ final class CsvDatasetReader {
         if (e instanceof java.nio.charset.CharacterCodingException) {
             return csv("the CSV is not UTF-8 text");
         }
+        if (e instanceof org.apache.commons.csv.CSVException) {
+            // malformed quoting, an unterminated quoted field
+            return csv("the CSV is malformed: " + abbreviate(firstLine(e.getMessage())));
+        }
         if (dev.mcdropout.system.ProblemException.class.isInstance(e.getCause())) {
             return (ProblemException) e.getCause();
         }

@@ -129,6 +129,8 @@ class MalformedTrainingRequestsTest extends TrainingTestSupport {
                 new Object[] {"NaN in a feature column", (Supplier<Multipart>) () -> form("x1,x2,label\n1,NaN,a\n3,4,b\n"), 422, "NaN"},
                 new Object[] {"Infinity in a feature column", (Supplier<Multipart>) () -> form("x1,x2,label\n1,Infinity,a\n3,4,b\n"), 422, "Infinity"},
                 new Object[] {"row with a missing cell", (Supplier<Multipart>) () -> form("x1,x2,label\n1,2,a\n3,b\n"), 422, "line 3"},
+                new Object[] {"unterminated quote", (Supplier<Multipart>) () -> form("x1,x2,label\n1,\"2,a\n3,4,b\n"), 400, "malformed"},
+                new Object[] {"not UTF-8", (Supplier<Multipart>) () -> form("x1,x2,label\n1,2,caf\u00e9\n3,4,b\n").latin1(), 400, "UTF-8"},
                 new Object[] {"header only", (Supplier<Multipart>) () -> form("x1,x2,label\n"), 422, "no data rows"},
                 new Object[] {"single column", (Supplier<Multipart>) () -> form("label\na\nb\n"), 400, "invalid-csv"},
                 new Object[] {"duplicate header", (Supplier<Multipart>) () -> form("x,x,label\n1,2,a\n3,4,b\n"), 400, "invalid-csv"},

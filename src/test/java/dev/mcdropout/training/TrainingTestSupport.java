@@ -186,6 +186,14 @@ abstract class TrainingTestSupport {
             return this;
         }
 
+        /** The same form with every byte above 0x7F sent as ISO-8859-1 instead of UTF-8. */
+        Multipart latin1() {
+            String text = out.toString(StandardCharsets.UTF_8);
+            out.reset();
+            out.writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
+            return this;
+        }
+
         String contentType() {
             return "multipart/form-data; boundary=" + boundary;
         }
