@@ -15,7 +15,6 @@ import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
