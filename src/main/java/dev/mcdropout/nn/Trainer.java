@@ -52,19 +52,17 @@ public final class Trainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("the data set has no rows");
         }
-        SplittableRandom seeds = new SplittableRandom(config.seed());
-        long splitSeed = seeds.nextLong();
-        long initSeed = seeds.nextLong();
-        long shuffleSeed = seeds.nextLong();
-        long maskSeed = seeds.nextLong();
-
+        Seeds seeds = new Seeds(config.seed());
         Dataset train = data;
         Dataset validation = null;
         if (config.validationFraction() > 0) {
-            Dataset.Split split = data.stratifiedSplit(config.validationFraction(), splitSeed);
+            Dataset.Split split = data.stratifiedSplit(config.validationFraction(), seeds.split());
             train = split.train();
             validation = split.heldOut().size() > 0 ? split.heldOut() : null;
         }
+        long initSeed = seeds.initialisation();
+        long shuffleSeed = seeds.shuffle();
+        long maskSeed = seeds.masks();
         int features = data.featureCount();
         if ((long) data.size() * features > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("the data set has " + data.size() + " rows of " + features
@@ -168,6 +166,30 @@ public final class Trainer {
         double lastLoss = validation == null ? Double.NaN : validationLoss.get(lastEpoch - 1);
         double lastAccuracy = validation == null ? Double.NaN : validationAccuracy.get(lastEpoch - 1);
         return new TrainingResult(params.toNetwork(), history, lastEpoch, lastLoss, lastAccuracy);
+    }
+
+    /**
+     * The training/validation split {@link #train} makes of {@code data} under {@code config}; the held-out
+     * part is the validation split (empty when {@code validationFraction == 0} or the classes are too small
+     * to spare a row).
+     */
+    public static Dataset.Split split(Dataset data, TrainingConfig config) {
+        if (config.validationFraction() == 0) {
+            return new Dataset.Split(data, data.subset(List.of()));
+        }
+        return data.stratifiedSplit(config.validationFraction(), new Seeds(config.seed()).split());
+    }
+
+    /** Independent seeds for each random choice of a run, all derived from the config's seed. */
+    private record Seeds(long split, long initialisation, long shuffle, long masks) {
+
+        Seeds(long seed) {
+            this(new SplittableRandom(seed));
+        }
+
+        private Seeds(SplittableRandom root) {
+            this(root.nextLong(), root.nextLong(), root.nextLong(), root.nextLong());
+        }
     }
 
     /**
