@@ -1,7 +1,9 @@
 package dev.mcdropout.models;
 
 import dev.mcdropout.nn.Dataset;
+import dev.mcdropout.nn.Datasets;
 import dev.mcdropout.nn.Trainer;
+import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
@@ -9,7 +11,6 @@ import dev.mcdropout.nn.artifact.ModelArtifact;
 import dev.mcdropout.system.McDropoutProperties;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,32 +68,24 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
         String name = properties.defaultModel();
         try {
             long start = System.nanoTime();
-            Dataset digits = BundledDigits.load();
-            TrainingConfig defaults = TrainingConfig.defaults();
-            TrainingConfig config = new TrainingConfig(defaults.hiddenLayers(), defaults.dropout(),
-                    defaults.inputDropout(), defaults.epochs(), defaults.batchSize(), defaults.learningRate(),
-                    defaults.optimizer(), defaults.momentum(), defaults.l2(), defaults.validationFraction(),
-                    defaults.earlyStoppingPatience(), properties.startup().seed(), defaults.standardize(),
-                    defaults.dataType());
-            TrainingResult result;
-            try {
-                result = new Trainer().train(digits, config, TrainingListener.NONE, cancelled::get);
-            } catch (UnsupportedOperationException stub) {
-                // TEMPORARY until the engine's Trainer lands on main
-                result = new TrainingResult(TemporaryCentroidModel.fit(digits, 0.5),
-                        new dev.mcdropout.nn.TrainingHistory(List.of(), List.of(), List.of(), List.of()), 0, 0, 0);
-            }
-            Map<String, Object> hyperparameters = hyperparameters(config);
+            Dataset digits = Datasets.digits();
+            TrainingConfig config = TrainingConfig.defaults().withSeed(properties.startup().seed());
+            TrainingListener progress = (epoch, epochs, history) -> status = "training the default model '" + name
+                    + "' on the bundled digits data: epoch " + epoch + " of at most " + epochs;
+            TrainingResult result = new Trainer().train(digits, config, progress, cancelled::get);
             Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put("validationLoss", result.validationLoss());
-            metrics.put("validationAccuracy", result.validationAccuracy());
-            metrics.put("bestEpoch", (double) result.bestEpoch());
-            ModelArtifact artifact = new ModelArtifact(result.network(), hyperparameters, result.history(), metrics,
-                    Instant.now());
+            putFinite(metrics, "validationAccuracy", result.validationAccuracy());
+            putFinite(metrics, "validationLoss", result.validationLoss());
+            putFinite(metrics, "bestEpoch", result.bestEpoch());
+            ModelArtifact artifact = new ModelArtifact(result.network(), hyperparameters(config), result.history(),
+                    metrics, Instant.now());
             LoadedModel model = registry.publish(name, artifact, true);
             status = null;
-            log.info("trained default model {} version {} in {} ms (validation accuracy {})", name, model.version(),
-                    (System.nanoTime() - start) / 1_000_000, result.validationAccuracy());
+            log.info("trained default model {} version {} in {} ms: best epoch {}, validation accuracy {}", name,
+                    model.version(), (System.nanoTime() - start) / 1_000_000, result.bestEpoch(),
+                    result.validationAccuracy());
+        } catch (TrainingCancelledException e) {
+            log.info("default model training stopped at shutdown");
         } catch (RuntimeException | java.io.IOException e) {
             if (cancelled.get()) {
                 log.info("default model training stopped at shutdown");
@@ -100,6 +93,12 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             }
             status = "training the default model failed: " + e.getMessage();
             log.error("training the default model {} failed", name, e);
+        }
+    }
+
+    private static void putFinite(Map<String, Double> metrics, String key, double value) {
+        if (Double.isFinite(value)) {
+            metrics.put(key, value);
         }
     }
 

@@ -46,6 +46,10 @@ public final class Adam implements ParameterUpdate {
         this.epsilon = epsilon;
     }
 
+    private static org.nd4j.linalg.api.blas.Level1 blas() {
+        return org.nd4j.linalg.factory.Nd4j.getBlasWrapper().level1();
+    }
+
     @Override
     public void step(List<INDArray> parameters, List<INDArray> gradients) {
         if (parameters.size() != gradients.size()) {
@@ -64,11 +68,15 @@ public final class Adam implements ParameterUpdate {
             INDArray g = gradients.get(i);
             INDArray m = firstMoments.get(i);
             INDArray v = secondMoments.get(i);
-            m.muli(beta1).addi(g.mul(1.0 - beta1));
-            v.muli(beta2).addi(g.mul(g).muli(1.0 - beta2));
-            INDArray denominator = Transforms.sqrt(v.div(correction2), false).addi(epsilon);
-            INDArray update = m.div(denominator).muli(learningRate / correction1);
-            parameters.get(i).subi(update);
+            long n = g.length();
+            // m = b1 m + (1 - b1) g and v = b2 v + (1 - b2) g^2, in place on this optimiser's own state.
+            m.muli(beta1);
+            blas().axpy(n, 1.0 - beta1, g, m);
+            v.muli(beta2);
+            blas().axpy(n, 1.0 - beta2, g.mul(g), v);
+            INDArray denominator = Transforms.sqrt(v.mul(1.0 / correction2), false).addi(epsilon);
+            // theta -= (lr / (1 - b1^t)) m / denominator, the one in-place write to the parameters.
+            blas().axpy(n, -learningRate / correction1, m.div(denominator), parameters.get(i));
         }
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The backward pass of the seed tutorial's network, generalised to k hidden layers (Rumelhart et al. 1986;
@@ -33,7 +35,7 @@ public final class Backprop {
         return gradients(weights, activations, pass, dscores, l2);
     }
 
-    /** The same for bare weight matrices; used by the trainer on its own parameter copies. */
+    /** The same for bare weight matrices; used by the trainer on its own parameters. */
     static Gradients gradients(List<INDArray> weights, List<Activation> activations, ForwardPass pass,
                                INDArray dscores, double l2) {
         int layers = weights.size();
@@ -51,13 +53,17 @@ public final class Backprop {
         INDArray[] dW = new INDArray[layers];
         INDArray[] db = new INDArray[layers];
         INDArray dz = dscores.castTo(weights.get(0).dataType());
+        INDArray ones = Nd4j.ones(dz.dataType(), 1, dz.rows());
         for (int i = layers - 1; i >= 0; i--) {
             INDArray w = weights.get(i);
             dW[i] = pass.inputs().get(i).transpose().mmul(dz);
             if (l2 != 0.0) {
-                dW[i].addi(w.mul(l2));
+                // dW += l2 * W, named in place on the fresh gradient.
+                Nd4j.getBlasWrapper().level1().axpy(w.length(), l2, w, dW[i]);
             }
-            db[i] = columnSums(dz);
+            // Column sums as a product with a row of ones: BLAS parallelises a product over its output
+            // entries, so the sum does not depend on the thread count.
+            db[i] = ones.mmul(dz);
             if (i == 0) {
                 break;
             }
@@ -68,19 +74,11 @@ public final class Backprop {
                 dIn.muli(mask.castTo(dIn.dataType()));
             }
             if (activations.get(i - 1) == Activation.RELU) {
-                dIn.muli(pass.preActivations().get(i - 1).gt(0.0).castTo(dIn.dataType()));
+                // relu_bp: the gradient where z > 0, zero where z <= 0; written over dIn.
+                Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(pass.preActivations().get(i - 1), dIn, dIn));
             }
             dz = dIn;
         }
         return new Gradients(Arrays.asList(dW), Arrays.asList(db));
-    }
-
-    /**
-     * Sum over rows as a [1, columns] row vector, by a matrix product with a row of ones: BLAS splits a
-     * product over output entries, never over the summed dimension, so the result does not depend on the
-     * number of threads.
-     */
-    static INDArray columnSums(INDArray m) {
-        return org.nd4j.linalg.factory.Nd4j.ones(m.dataType(), 1, m.rows()).mmul(m);
     }
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Mean softmax cross-entropy over a batch, as in the seed tutorial:
@@ -13,6 +12,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>L2 convention: the penalty is {@code (l2 / 2) * sum W^2} over the weight matrices only, never the
  * biases, so its gradient is {@code l2 * W} (Goodfellow et al. 2016, section 7.1.1). {@link #crossEntropy}
  * is the data term alone; add {@link #l2Penalty} for the full objective that {@link Backprop} differentiates.
+ *
+ * <p>The scores of a batch are few (rows times classes), so the softmax, the loss and {@code dscores} are
+ * computed in Java in double precision, in a fixed order: one native call instead of a dozen, and the same
+ * bits whatever ND4J's thread count.
  */
 public final class Loss {
 
@@ -20,13 +23,14 @@ public final class Loss {
     }
 
     /**
-     * Data loss, probabilities and {@code dscores} of one batch. {@code loss} is the batch mean; the
-     * per-row losses are kept for callers that average over several batches.
+     * Data loss (the batch mean), each row's loss, each row's predicted class (first maximum score),
+     * softmax probabilities and {@code dscores}, the latter two in the scores' data type.
      */
-    public record Result(double loss, double[] rowLosses, INDArray probabilities, INDArray dscores) {
+    public record Result(double loss, double[] rowLosses, int[] predicted, INDArray probabilities, INDArray dscores) {
 
         public Result {
             rowLosses = rowLosses.clone();
+            predicted = predicted.clone();
         }
 
         @Override
@@ -34,9 +38,29 @@ public final class Loss {
             return rowLosses.clone();
         }
 
-        /** Rows whose highest probability is at their label (the first maximum wins a tie). */
+        @Override
+        public int[] predicted() {
+            return predicted.clone();
+        }
+
+        /** Sum of the row losses, in row order. */
+        public double lossSum() {
+            double sum = 0.0;
+            for (double l : rowLosses) {
+                sum += l;
+            }
+            return sum;
+        }
+
+        /** Rows whose predicted class is their label. */
         public int correct(int[] labels) {
-            return Loss.correct(probabilities, labels);
+            int correct = 0;
+            for (int i = 0; i < predicted.length; i++) {
+                if (predicted[i] == labels[i]) {
+                    correct++;
+                }
+            }
+            return correct;
         }
     }
 
@@ -46,33 +70,52 @@ public final class Loss {
      * takes the log of an underflowed zero. Returns fresh arrays.
      */
     public static Result crossEntropy(INDArray scores, int[] labels) {
-        int n = (int) scores.rows();
-        int classes = (int) scores.columns();
-        if (scores.rank() != 2 || labels.length != n) {
+        if (scores.rank() != 2 || scores.rows() != labels.length) {
             throw new IllegalArgumentException("need one label per score row: " + labels.length + " labels, scores "
                     + java.util.Arrays.toString(scores.shape()));
         }
+        int n = labels.length;
+        int classes = (int) scores.columns();
         if (n == 0) {
             throw new IllegalArgumentException("cannot compute a loss over no rows");
         }
-        INDArray shifted = scores.subColumnVector(scores.max(1).reshape(n, 1));
-        INDArray exp = Transforms.exp(shifted, true);
-        INDArray sum = exp.sum(1).reshape(n, 1);
-        INDArray probabilities = exp.diviColumnVector(sum);
-        double[] logSum = Transforms.log(sum, true).toDoubleVector();
+        double[] s = toDoubles(scores);
+        double[] probabilities = new double[s.length];
+        double[] dscores = new double[s.length];
         double[] rowLosses = new double[n];
+        int[] predicted = new int[n];
         double total = 0.0;
         for (int i = 0; i < n; i++) {
-            if (labels[i] < 0 || labels[i] >= classes) {
-                throw new IllegalArgumentException("label " + labels[i] + " is not a class index below " + classes);
+            int y = labels[i];
+            if (y < 0 || y >= classes) {
+                throw new IllegalArgumentException("label " + y + " is not a class index below " + classes);
             }
-            rowLosses[i] = logSum[i] - shifted.getDouble(i, labels[i]);
-            // Summed in row order in Java, not by a native reduction, so the value is the same whatever the
-            // number of threads.
+            int row = i * classes;
+            int best = 0;
+            for (int j = 1; j < classes; j++) {
+                if (s[row + j] > s[row + best]) {
+                    best = j;
+                }
+            }
+            predicted[i] = best;
+            double max = s[row + best];
+            double sum = 0.0;
+            for (int j = 0; j < classes; j++) {
+                double e = Math.exp(s[row + j] - max);
+                probabilities[row + j] = e;
+                sum += e;
+            }
+            for (int j = 0; j < classes; j++) {
+                probabilities[row + j] /= sum;
+                dscores[row + j] = (probabilities[row + j] - (j == y ? 1.0 : 0.0)) / n;
+            }
+            rowLosses[i] = Math.log(sum) - (s[row + y] - max);
             total += rowLosses[i];
         }
-        INDArray dscores = probabilities.sub(oneHot(labels, classes, scores)).divi(n);
-        return new Result(total / n, rowLosses, probabilities, dscores);
+        long[] shape = {n, classes};
+        DataType type = scores.dataType();
+        return new Result(total / n, rowLosses, predicted, Nd4j.create(probabilities, shape, type),
+                Nd4j.create(dscores, shape, type));
     }
 
     /** {@code (l2 / 2) * sum over weight matrices of sum W^2}; 0 when {@code l2 == 0}. */
@@ -89,46 +132,9 @@ public final class Loss {
         return 0.5 * l2 * sum;
     }
 
-    /** Rows of {@code scores} (or probabilities) whose first maximum is at the row's label. */
-    public static int correct(INDArray scores, int[] labels) {
-        int[] predicted = argmax(scores);
-        int correct = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            if (predicted[i] == labels[i]) {
-                correct++;
-            }
-        }
-        return correct;
-    }
-
-    /** Index of each row's first maximum, computed in Java so ties break the same way everywhere. */
-    public static int[] argmax(INDArray scores) {
-        int n = (int) scores.rows();
-        int c = (int) scores.columns();
-        double[] flat = toDoubles(scores);
-        int[] result = new int[n];
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int j = 1; j < c; j++) {
-                if (flat[i * c + j] > flat[i * c + best]) {
-                    best = j;
-                }
-            }
-            result[i] = best;
-        }
-        return result;
-    }
-
     /** The entries of {@code a} in row-major order, as a fresh Java array. */
     static double[] toDoubles(INDArray a) {
-        return a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-    }
-
-    private static INDArray oneHot(int[] labels, int classes, INDArray like) {
-        double[] values = new double[Math.multiplyExact(labels.length, classes)];
-        for (int i = 0; i < labels.length; i++) {
-            values[i * classes + labels[i]] = 1.0;
-        }
-        return Nd4j.create(values, new long[] {labels.length, classes}, like.dataType());
+        INDArray compact = a.isView() || a.ordering() != 'c' || a.data().length() != a.length() ? a.dup('c') : a;
+        return compact.data().asDouble();
     }
 }

@@ -3,46 +3,64 @@ package dev.mcdropout.nn;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The trainer's own mutable copies of a network's weights and biases. Only the optimiser writes to them
- * (in place); a {@link Network} made from them by {@link #toNetwork} copies them again, so it never changes.
+ * The trainer's own mutable copy of a network's weights and biases, all in one flat vector
+ * ({@code W0, b0, W1, b1, ...}, each row-major) with each layer's arrays as views into it, so that an
+ * optimiser updates every parameter with a handful of native calls instead of a handful per array. Only the
+ * optimiser writes to {@link #flat()} (in place); a {@link Network} made by {@link #toNetwork} copies the
+ * arrays, so it never changes afterwards.
  */
 final class Parameters {
 
-    private final List<INDArray> weights;
-    private final List<INDArray> biases;
-    private final List<Activation> activations;
-    private final List<Double> dropout;
+    private final INDArray flat;
+    private final List<INDArray> weights = new ArrayList<>();
+    private final List<INDArray> biases = new ArrayList<>();
+    private final List<Activation> activations = new ArrayList<>();
+    private final List<Double> dropout = new ArrayList<>();
     private final Network template;
 
-    private Parameters(List<INDArray> weights, List<INDArray> biases, Network template) {
-        this.weights = weights;
-        this.biases = biases;
+    private Parameters(INDArray flat, Network template) {
+        this.flat = flat;
         this.template = template;
-        this.activations = new ArrayList<>();
-        this.dropout = new ArrayList<>();
+        long offset = 0;
         for (Layer layer : template.layers()) {
+            int in = layer.inputs();
+            int out = layer.outputs();
+            weights.add(flat.get(NDArrayIndex.interval(offset, offset + (long) in * out)).reshape('c', in, out));
+            offset += (long) in * out;
+            biases.add(flat.get(NDArrayIndex.interval(offset, offset + out)).reshape('c', 1, out));
+            offset += out;
             activations.add(layer.activation());
             dropout.add(layer.dropout());
         }
     }
 
-    /** Fresh copies of {@code network}'s parameters; the network also supplies shape and everything else. */
+    /** A fresh copy of {@code network}'s parameters; the network also supplies shape and everything else. */
     static Parameters copyOf(Network network) {
-        List<INDArray> w = new ArrayList<>();
-        List<INDArray> b = new ArrayList<>();
+        List<INDArray> arrays = new ArrayList<>();
         for (Layer layer : network.layers()) {
-            w.add(layer.weights());
-            b.add(layer.bias());
+            arrays.add(layer.weights());
+            arrays.add(layer.bias());
         }
-        return new Parameters(w, b, network);
+        return new Parameters(flatten(arrays), network);
+    }
+
+    /** {@code arrays} laid end to end, row-major, as a fresh 1-d vector (the layout of {@link #flat()}). */
+    static INDArray flatten(List<INDArray> arrays) {
+        return Nd4j.toFlattened('c', arrays).reshape(-1);
     }
 
     Parameters copy() {
-        return new Parameters(weights.stream().map(INDArray::dup).toList(),
-                biases.stream().map(INDArray::dup).toList(), template);
+        return new Parameters(flat.dup(), template);
+    }
+
+    /** Every parameter, in the order {@link #flatten} lays gradients out; the optimiser updates it in place. */
+    INDArray flat() {
+        return flat;
     }
 
     List<INDArray> weights() {
@@ -51,16 +69,6 @@ final class Parameters {
 
     List<Activation> activations() {
         return activations;
-    }
-
-    /** {@code W0, b0, W1, b1, ...}, the arrays themselves, for the optimiser to update in place. */
-    List<INDArray> interleaved() {
-        List<INDArray> all = new ArrayList<>(2 * weights.size());
-        for (int i = 0; i < weights.size(); i++) {
-            all.add(weights.get(i));
-            all.add(biases.get(i));
-        }
-        return all;
     }
 
     /** The same computation as {@link Network#forward}, on these parameters. */
@@ -88,7 +96,7 @@ final class Parameters {
     Network toNetwork() {
         List<Layer> layers = new ArrayList<>(weights.size());
         for (int i = 0; i < weights.size(); i++) {
-            layers.add(new Layer(weights.get(i), biases.get(i), activations.get(i), dropout.get(i)));
+            layers.add(new Layer(weights.get(i).dup('c'), biases.get(i).dup('c'), activations.get(i), dropout.get(i)));
         }
         return new Network(layers, template.inputDropout(), template.standardization(), template.classes());
     }

@@ -3,6 +3,7 @@ package dev.mcdropout.nn;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Stochastic gradient descent with classical momentum (Polyak 1964; Sutskever et al. 2013, eq. 1):
@@ -37,7 +38,9 @@ public final class Sgd implements ParameterUpdate {
         }
         for (int i = 0; i < parameters.size(); i++) {
             INDArray v = velocities.get(i);
-            v.muli(momentum).subi(gradients.get(i).mul(learningRate));
+            // v = mu v - lr g, then theta += v: in place on the optimiser's state and the parameters.
+            v.muli(momentum);
+            Nd4j.getBlasWrapper().level1().axpy(v.length(), -learningRate, gradients.get(i), v);
             parameters.get(i).addi(v);
         }
     }

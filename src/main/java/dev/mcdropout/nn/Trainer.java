@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Mini-batch training of a dropout network (Srivastava et al. 2014) on mean softmax cross-entropy plus L2.
@@ -51,20 +52,22 @@ public final class Trainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("the data set has no rows");
         }
-        SplittableRandom seeds = new SplittableRandom(config.seed());
-        long splitSeed = seeds.nextLong();
-        long initSeed = seeds.nextLong();
-        long shuffleSeed = seeds.nextLong();
-        long maskSeed = seeds.nextLong();
-
+        Seeds seeds = new Seeds(config.seed());
         Dataset train = data;
         Dataset validation = null;
         if (config.validationFraction() > 0) {
-            Dataset.Split split = data.stratifiedSplit(config.validationFraction(), splitSeed);
+            Dataset.Split split = data.stratifiedSplit(config.validationFraction(), seeds.split());
             train = split.train();
             validation = split.heldOut().size() > 0 ? split.heldOut() : null;
         }
+        long initSeed = seeds.initialisation();
+        long shuffleSeed = seeds.shuffle();
+        long maskSeed = seeds.masks();
         int features = data.featureCount();
+        if ((long) data.size() * features > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the data set has " + data.size() + " rows of " + features
+                    + " features; rows times features must stay below 2^31");
+        }
         Standardization standardization = config.standardize()
                 ? Standardization.fit(train.rows()) : Standardization.identity(features);
         DataType type = config.dataType();
@@ -73,7 +76,9 @@ public final class Trainer {
         Parameters params = Parameters.copyOf(initial);
         ParameterUpdate update = ParameterUpdate.of(config);
 
-        INDArray trainX = initial.standardize(initial.toMatrix(train.rows()));
+        // Standardised once by the network's own transform (as served), then kept as Java rows from which
+        // each mini-batch is copied out with one native call.
+        double[] trainX = Loss.toDoubles(initial.standardize(initial.toMatrix(train.rows())));
         int[] trainY = train.labels();
         INDArray validationX = validation == null ? null : initial.standardize(initial.toMatrix(validation.rows()));
         int[] validationY = validation == null ? null : validation.labels();
@@ -106,21 +111,24 @@ public final class Trainer {
                 if (cancelled.getAsBoolean()) {
                     throw new TrainingCancelledException(epoch);
                 }
-                int[] rows = Arrays.copyOfRange(order, b * batchSize, Math.min(n, (b + 1) * batchSize));
-                int[] y = new int[rows.length];
-                for (int k = 0; k < rows.length; k++) {
-                    y[k] = trainY[rows[k]];
+                int from = b * batchSize;
+                int rows = Math.min(n, from + batchSize) - from;
+                double[] batch = new double[rows * features];
+                int[] y = new int[rows];
+                for (int k = 0; k < rows; k++) {
+                    int row = order[from + k];
+                    System.arraycopy(trainX, row * features, batch, k * features, features);
+                    y[k] = trainY[row];
                 }
                 long stream = ((long) epoch << 32) | b;
-                ForwardPass pass = params.forward(trainX.getRows(rows), masks(initial, maskSeed, stream, rows.length));
+                ForwardPass pass = params.forward(Nd4j.create(batch, new long[] {rows, features}, type),
+                        masks(initial, maskSeed, stream, rows));
                 Loss.Result result = Loss.crossEntropy(pass.scores(), y);
-                for (double rowLoss : result.rowLosses()) {
-                    lossSum += rowLoss;
-                }
+                lossSum += result.lossSum();
                 correct += result.correct(y);
                 Gradients gradients = Backprop.gradients(params.weights(), params.activations(), pass,
                         result.dscores(), config.l2());
-                update.step(params.interleaved(), gradients.interleaved());
+                update.step(List.of(params.flat()), List.of(Parameters.flatten(gradients.interleaved())));
             }
             double epochLoss = lossSum / n;
             if (!Double.isFinite(epochLoss)) {
@@ -161,6 +169,30 @@ public final class Trainer {
     }
 
     /**
+     * The training/validation split {@link #train} makes of {@code data} under {@code config}; the held-out
+     * part is the validation split (empty when {@code validationFraction == 0} or the classes are too small
+     * to spare a row).
+     */
+    public static Dataset.Split split(Dataset data, TrainingConfig config) {
+        if (config.validationFraction() == 0) {
+            return new Dataset.Split(data, data.subset(List.of()));
+        }
+        return data.stratifiedSplit(config.validationFraction(), new Seeds(config.seed()).split());
+    }
+
+    /** Independent seeds for each random choice of a run, all derived from the config's seed. */
+    private record Seeds(long split, long initialisation, long shuffle, long masks) {
+
+        Seeds(long seed) {
+            this(new SplittableRandom(seed));
+        }
+
+        private Seeds(SplittableRandom root) {
+            this(root.nextLong(), root.nextLong(), root.nextLong(), root.nextLong());
+        }
+    }
+
+    /**
      * Test-mode cross-entropy and accuracy of {@code network} on raw (unstandardised) rows, in chunks.
      * Returns {@code [loss, accuracy]}.
      */
@@ -185,9 +217,7 @@ public final class Trainer {
                             org.nd4j.linalg.indexing.NDArrayIndex.all());
             int[] labels = Arrays.copyOfRange(y, from, to);
             Loss.Result result = Loss.crossEntropy(params.forward(chunk, null).scores(), labels);
-            for (double rowLoss : result.rowLosses()) {
-                lossSum += rowLoss;
-            }
+            lossSum += result.lossSum();
             correct += result.correct(labels);
         }
         return new double[] {lossSum / y.length, (double) correct / y.length};

@@ -94,7 +94,7 @@ public class PredictService {
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
 
-        List<Uncertainty> results = runAdmitted(() -> predictor.predict(network, network.toMatrix(rows), mcSamples,
+        List<Uncertainty> results = runAdmitted(() -> predictor.predict(network, rows, mcSamples,
                 seed, includeScores));
 
         List<String> classes = network.classes();

@@ -48,7 +48,7 @@ class PredictControllerTest extends ServiceTestSupport {
                 correct++;
             }
         }
-        assertThat(correct).as("correct of %d", rows).isGreaterThan(rows * 85 / 100);
+        assertThat(correct).as("correct of %d", rows).isGreaterThan(rows * 95 / 100);
     }
 
     @Test
