@@ -82,6 +82,8 @@ class HostileRequestsTest extends ServiceTestSupport {
                 new Hostile("null row", json("/predict", "{\"instances\":[null]}"), 422, "instances[0] is null"),
                 new Hostile("no instances", json("/predict", "{\"instances\":[]}"), 400, "at least one row"),
                 new Hostile("missing instances", json("/predict", "{}"), 400, "at least one row"),
+                new Hostile("deeply nested arrays", json("/predict", "{\"instances\":" + "[".repeat(5000) + "]".repeat(5000) + "}"), 400, "invalid"),
+                new Hostile("a number with 5000 digits", json("/predict", "{\"instances\":[" + row(64, "9".repeat(5000)) + "]}"), 400, "invalid"),
                 new Hostile("trailing garbage", json("/predict", rows(1, 64) + " extra"), 400, "invalid"),
                 new Hostile("too few features", json("/predict", rows(1, 63)), 422, "has 63 features, the model expects 64"),
                 new Hostile("too many features", json("/predict", rows(1, 65)), 422, "has 65 features, the model expects 64"),
