@@ -170,7 +170,14 @@ curl -s -X POST -H 'X-API-Key: change-me' http://localhost:8080/models/digits/ve
 
 Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`.
 Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
-trains at first start, for example); liveness does not depend on models.
+trains at first start, for example); liveness does not depend on models. While the default model
+trains, readiness answers 503 and says how far training is (captured during a first start):
+
+```json
+{"components":{"models":{"details":{"reason":"no model is active yet","startup":"training the default model 'digits' on the bundled digits data: epoch 14 of at most 200"},"status":"DOWN"},"readinessState":{"status":"UP"}},"status":"DOWN"}
+```
+
+Once a model is active:
 
 @@ curl -s http://localhost:8080/actuator/health/readiness
 
