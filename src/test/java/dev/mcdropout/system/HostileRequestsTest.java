@@ -115,6 +115,7 @@ class HostileRequestsTest extends ServiceTestSupport {
                 new Hostile("GET on predict", request("/predict").GET(), 405, "POST"),
                 new Hostile("PUT on models", request("/models").PUT(HttpRequest.BodyPublishers.ofString("{}")), 405, "GET"),
                 new Hostile("unknown path", request("/nowhere").GET(), 404, "no endpoint"),
+                new Hostile("the error page itself", request("/error").GET(), 404, "no endpoint"),
                 new Hostile("encoded traversal in path", request("/models/..%2F..%2Fetc/versions/1").GET(), 400, "is invalid"),
                 new Hostile("encoded traversal in import", zip("/models/..%2Fescape/versions", new byte[] {1, 2}, API_KEY), 400, "is invalid"),
                 new Hostile("upper-case name in path", request("/models/DIGITS/versions/1").GET(), 400, "is invalid"),
