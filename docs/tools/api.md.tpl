@@ -41,6 +41,17 @@ Ghahramani 2016); `variationRatio` is the share of passes that did not vote for 
 
 @@ curl -s -X POST 'http://localhost:8080/predict?mcSamples=100&seed=7' -H 'Content-Type: application/json' -d '{"instances": [$ROW, $ROW2]}'
 
+Both rows are clear cases: the passes agree, `std` and `mutualInformation` are tiny. A hard case is
+row 1,119 of the digits data, a 3 that the model reads as an 8; the passes disagree (`variationRatio`),
+and the mutual information, the part of the uncertainty that comes from the model itself, is three orders
+of magnitude higher (about a thousand times):
+
+@@ curl -s -X POST 'http://localhost:8080/predict?mcSamples=100&seed=7' -H 'Content-Type: application/json' -d '{"instances": [[0,0,3,11,14,12,3,0,0,2,13,10,4,10,12,0,0,2,11,2,0,9,9,0,0,0,0,3,10,10,1,0,0,0,7,16,16,2,0,0,0,0,3,0,14,3,0,0,0,0,0,1,13,2,0,0,0,3,7,14,5,0,0,0]]}'
+
+Over all 1,797 digits rows (the model's own training data, so few mistakes), the 7 misclassified rows have
+a median mutual information of 0.22 nats against 0.0014 for the rest: a threshold on it flags the
+answers not to trust.
+
 The same request again gives the same answer, because the seed fixes every dropout mask. Without
 `mcSamples`, one deterministic pass (dropout off), and a drawn seed:
 
@@ -89,7 +100,11 @@ zip is validated strictly first: an invalid one is a 422 problem saying why, and
 The answer is `201 Created` with `Location` naming the new version. The first version of a new model is
 activated at once; later versions wait for an explicit activation.
 
-@@ raw curl -s -i -X POST http://localhost:8080/models/digits/versions -H 'Content-Type: application/zip' --data-binary @digits-1.zip | tr -d '\r' | sed -e '/^Date:/d'
+@@ raw curl -s -o imported.json -D - -X POST http://localhost:8080/models/digits/versions -H 'Content-Type: application/zip' --data-binary @digits-1.zip | tr -d '\r' | sed -e '/^Date:/d'
+
+The body is the new version's metadata, shaped as in [Describe a version](#describe-a-version):
+
+@@ python3 -c 'import json; m = json.load(open("imported.json")); print(json.dumps({k: m[k] for k in ("name", "version", "active", "sha256")}))'
 
 ### Activate a version
 
@@ -155,7 +170,14 @@ curl -s -X POST -H 'X-API-Key: change-me' http://localhost:8080/models/digits/ve
 
 Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`.
 Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
-trains at first start, for example); liveness does not depend on models.
+trains at first start, for example); liveness does not depend on models. While the default model
+trains, readiness answers 503 and says how far training is (captured during a first start):
+
+```json
+{"components":{"models":{"details":{"reason":"no model is active yet","startup":"training the default model 'digits' on the bundled digits data: epoch 14 of at most 200"},"status":"DOWN"},"readinessState":{"status":"UP"}},"status":"DOWN"}
+```
+
+Once a model is active:
 
 @@ curl -s http://localhost:8080/actuator/health/readiness
 

@@ -82,6 +82,8 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                 request.getRequestURI(), p.errors()).getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
+        // Send the answer now: the client may still be sending the body, which Tomcat then swallows or drops.
+        response.flushBuffer();
     }
 
     /** Thrown from a read that passes the limit; the error advice turns it into a 413 problem. */

@@ -30,7 +30,9 @@ public class ProblemErrorController implements ErrorController {
         if (cause != null) {
             problem = Problems.of(cause.status(), cause.type(), cause.title(), cause.getMessage(), cause.errors());
         } else {
-            HttpStatus status = code instanceof Integer i && HttpStatus.resolve(i) != null
+            // No status attribute: a client asked for /error itself, which is no endpoint.
+            HttpStatus status = code == null ? HttpStatus.NOT_FOUND
+                    : code instanceof Integer i && HttpStatus.resolve(i) != null
                     ? HttpStatus.resolve(i) : HttpStatus.INTERNAL_SERVER_ERROR;
             String detail = status == HttpStatus.NOT_FOUND
                     ? "no endpoint at this path; the API is described at /v3/api-docs"

@@ -115,6 +115,37 @@ class ModelsControllerTest extends ServiceTestSupport {
     }
 
     @Test
+    void concurrentImportsOfOneModelGetDistinctConsecutiveVersions() throws Exception {
+        byte[] zip = TestArtifacts.zip(TestArtifacts.network(3, 5, ABC, 8));
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Integer>> imports = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                imports.add(pool.submit(() -> {
+                    HttpResponse<String> r = importZip("race", zip);
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                    return json(r).get("version").asInt();
+                }));
+            }
+            List<Integer> versions = new ArrayList<>();
+            for (Future<Integer> f : imports) {
+                versions.add(f.get());
+            }
+            assertThat(versions).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+        } finally {
+            pool.shutdownNow();
+        }
+        JsonNode listed = null;
+        for (JsonNode m : json(get("/models"))) {
+            if (m.get("name").asString().equals("race")) {
+                listed = m;
+            }
+        }
+        assertThat(listed.get("versions")).hasSize(6);
+        assertThat(listed.get("activeVersion").asInt()).isBetween(1, 6);
+    }
+
+    @Test
     void theActiveVersionCannotBeDeleted() throws Exception {
         byte[] zip = TestArtifacts.zip(TestArtifacts.network(3, 5, ABC, 2));
         int first = json(importZip("guarded", zip)).get("version").asInt();
