@@ -132,6 +132,8 @@ class HostileRequestsTest extends ServiceTestSupport {
                 new Hostile("import of an empty body", zip("/models/empty/versions", new byte[0], API_KEY), 400, "empty"),
                 new Hostile("import as JSON", withKey(json("/models/x/versions", "{}")), 415, "application/zip"),
                 new Hostile("oversized import", zip("/models/huge/versions", new byte[3 * 1024 * 1024], API_KEY), 413, "max-artifact-body"),
+                new Hostile("oversized chunked import", withKey(request("/models/hugechunks/versions")).header("Content-Type", "application/zip")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[3 * 1024 * 1024]))), 413, "max-artifact-body"),
                 new Hostile("activate an unknown version", withKey(request("/models/digits/versions/55/activate"))
                         .POST(HttpRequest.BodyPublishers.noBody()), 404, "no version 55"),
                 new Hostile("delete an unknown version", withKey(request("/models/digits/versions/56")).DELETE(), 404, "no version 56"),
@@ -178,7 +180,7 @@ class HostileRequestsTest extends ServiceTestSupport {
         try (Stream<Path> files = Files.walk(store())) {
             assertThat(files.map(p -> store().relativize(p).toString()))
                     .noneMatch(p -> p.contains("etc") || p.contains("escape") || p.contains("garbage")
-                            || p.contains("empty") || p.contains("huge") || p.contains("junk") || p.contains("bomb") || p.contains(".tmp-"));
+                            || p.contains("empty") || p.contains("huge") || p.contains("junk") || p.contains("bomb") || p.contains("hugechunks") || p.contains(".tmp-"));
         }
     }
 }
