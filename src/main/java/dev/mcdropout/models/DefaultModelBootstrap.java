@@ -7,11 +7,8 @@ import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
-import dev.mcdropout.nn.artifact.ModelArtifact;
 import dev.mcdropout.system.McDropoutProperties;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -73,13 +70,7 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             TrainingListener progress = (epoch, epochs, history) -> status = "training the default model '" + name
                     + "' on the bundled digits data: epoch " + epoch + " of at most " + epochs;
             TrainingResult result = new Trainer().train(digits, config, progress, cancelled::get);
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            putFinite(metrics, "validationAccuracy", result.validationAccuracy());
-            putFinite(metrics, "validationLoss", result.validationLoss());
-            putFinite(metrics, "bestEpoch", result.bestEpoch());
-            ModelArtifact artifact = new ModelArtifact(result.network(), hyperparameters(config), result.history(),
-                    metrics, Instant.now());
-            LoadedModel model = registry.publish(name, artifact, true);
+            LoadedModel model = registry.publish(name, TrainedArtifacts.of(config, result, Instant.now()), true);
             status = null;
             log.info("trained default model {} version {} in {} ms: best epoch {}, validation accuracy {}", name,
                     model.version(), (System.nanoTime() - start) / 1_000_000, result.bestEpoch(),
@@ -94,30 +85,6 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             status = "training the default model failed: " + e.getMessage();
             log.error("training the default model {} failed", name, e);
         }
-    }
-
-    private static void putFinite(Map<String, Double> metrics, String key, double value) {
-        if (Double.isFinite(value)) {
-            metrics.put(key, value);
-        }
-    }
-
-    static Map<String, Object> hyperparameters(TrainingConfig c) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("hiddenLayers", c.hiddenLayers());
-        h.put("dropout", c.dropout());
-        h.put("inputDropout", c.inputDropout());
-        h.put("epochs", c.epochs());
-        h.put("batchSize", c.batchSize());
-        h.put("learningRate", c.learningRate());
-        h.put("optimizer", c.optimizer().name().toLowerCase(java.util.Locale.ROOT));
-        h.put("momentum", c.momentum());
-        h.put("l2", c.l2());
-        h.put("validationFraction", c.validationFraction());
-        h.put("earlyStoppingPatience", c.earlyStoppingPatience());
-        h.put("seed", c.seed());
-        h.put("standardize", c.standardize());
-        return h;
     }
 
     @Override

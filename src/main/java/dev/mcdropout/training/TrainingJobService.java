@@ -2,6 +2,7 @@ package dev.mcdropout.training;
 
 import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.models.TrainedArtifacts;
 import dev.mcdropout.nn.Dataset;
 import dev.mcdropout.nn.Trainer;
 import dev.mcdropout.nn.TrainingCancelledException;
@@ -80,8 +81,8 @@ public class TrainingJobService implements DisposableBean {
 
     /** Queues a job, or throws a 429 problem when the queue is full. */
     public TrainingJob submit(String name, Dataset dataset, TrainingConfig config, boolean activate) {
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config,
-                TrainingRequests.describe(config), activate, clock.instant());
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config, activate,
+                clock.instant());
         FutureTask<Void> task = new FutureTask<>(() -> run(job), null);
         job.attach(task);
         synchronized (jobs) {
@@ -171,8 +172,7 @@ public class TrainingJobService implements DisposableBean {
             if (job.cancelRequested()) {
                 throw new TrainingCancelledException(result.history().loss().size());
             }
-            ModelArtifact artifact = new ModelArtifact(result.network(), job.hyperparameters(), result.history(),
-                    artifactMetrics(result), clock.instant());
+            ModelArtifact artifact = TrainedArtifacts.of(job.config(), result, clock.instant());
             // Durable (fsync + atomic rename, and the active pointer when activating) before SUCCEEDED is visible.
             LoadedModel saved = registry.publish(job.name(), artifact, job.activate());
             job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(), clock.instant());
@@ -205,19 +205,6 @@ public class TrainingJobService implements DisposableBean {
         }
         metrics.jobFinished(outcome);
         prune();
-    }
-
-    private static Map<String, Double> artifactMetrics(TrainingResult result) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (Double.isFinite(result.validationLoss())) {
-            m.put("validationLoss", result.validationLoss());
-        }
-        if (Double.isFinite(result.validationAccuracy())) {
-            m.put("validationAccuracy", result.validationAccuracy());
-        }
-        m.put("bestEpoch", (double) result.bestEpoch());
-        m.put("epochsTrained", (double) result.history().loss().size());
-        return m;
     }
 
     /** Forgets the oldest finished jobs beyond {@code retained-jobs}. */
