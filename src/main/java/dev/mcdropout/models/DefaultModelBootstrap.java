@@ -7,6 +7,7 @@ import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
+import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.McDropoutProperties;
 import java.time.Instant;
 import java.util.Optional;
@@ -14,14 +15,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
  * Gets the service to a usable state at start: loads the active version of every stored model, and when the
- * store is empty trains the default model on the bundled digits data on a background thread. Until a
- * model is active the "models" health indicator keeps readiness DOWN; liveness is unaffected.
+ * store is empty trains the default model on the bundled digits data on a background thread at the
+ * training jobs' lowered priority. Until a model is active the "models" health indicator keeps readiness
+ * DOWN; liveness is unaffected.
  */
 @Component
 public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean {
@@ -30,13 +33,21 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
 
     private final ModelRegistry registry;
     private final McDropoutProperties properties;
+    private final BackgroundThreads threads;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile String status;
     private volatile Thread worker;
 
-    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties) {
+    /**
+     * @param nice the niceness training jobs run at ({@code mcdropout.training.nice}, validated where the
+     *             training package binds it): this is training too, and on a first start it must not starve
+     *             predictions of a model imported while it runs
+     */
+    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties,
+                                 @Value("${mcdropout.training.nice:10}") int nice) {
         this.registry = registry;
         this.properties = properties;
+        this.threads = new BackgroundThreads("mcdropout-default-model", nice);
     }
 
     @Override
@@ -50,8 +61,7 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             return;
         }
         status = "training the default model '" + properties.defaultModel() + "' on the bundled digits data";
-        Thread thread = new Thread(this::trainDefaultModel, "mcdropout-default-model");
-        thread.setDaemon(true);
+        Thread thread = threads.newThread(this::trainDefaultModel);
         worker = thread;
         thread.start();
     }
