@@ -74,7 +74,8 @@ public class TrainingJobService implements DisposableBean {
         BlockingQueue<Runnable> queue = properties.queueCapacity() == 0
                 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(properties.queueCapacity());
         this.executor = new ThreadPoolExecutor(properties.concurrency(), properties.concurrency(), 0L,
-                TimeUnit.MILLISECONDS, queue, new BackgroundThreads("mcdropout-training", properties.nice()), new ThreadPoolExecutor.AbortPolicy());
+                TimeUnit.MILLISECONDS, queue, new BackgroundThreads("mcdropout-training", properties.nice()),
+                new ThreadPoolExecutor.AbortPolicy());
         metrics.activeJobs(JobStatus.QUEUED, () -> count(JobStatus.QUEUED));
         metrics.activeJobs(JobStatus.RUNNING, () -> count(JobStatus.RUNNING));
     }
