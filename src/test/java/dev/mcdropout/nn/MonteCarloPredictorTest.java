@@ -19,18 +19,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 class MonteCarloPredictorTest {
 
-    enum Precision {
-        DOUBLE(DataType.DOUBLE, 1e-9), FLOAT(DataType.FLOAT, 1e-4);
-
-        final DataType type;
-        final double tolerance;
-
-        Precision(DataType type, double tolerance) {
-            this.type = type;
-            this.tolerance = tolerance;
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Precision.class)
     void reproducesTheSeedFixtureMonteCarloStatistics(Precision precision) throws IOException {
