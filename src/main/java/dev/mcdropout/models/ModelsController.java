@@ -66,7 +66,7 @@ public class ModelsController {
     @GetMapping(path = "/models/{name}/versions/{version}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelVersion getModelVersion(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
-            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) {
+            @Parameter(description = "Version number", example = "1", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) {
         LoadedModel model = registry.resolve(name, version);
         return ModelVersion.of(model, isActive(model));
     }
@@ -84,7 +84,7 @@ public class ModelsController {
     @PostMapping(path = "/models/{name}/versions/{version}/activate", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelVersion activateModelVersion(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
-            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) {
+            @Parameter(description = "Version number", example = "1", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) {
         return ModelVersion.of(registry.activate(name, version), true);
     }
 
@@ -101,7 +101,7 @@ public class ModelsController {
     @DeleteMapping(path = "/models/{name}/versions/{version}")
     public ResponseEntity<Void> deleteModelVersion(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
-            @Parameter(description = "Version number", example = "2", schema = @Schema(minimum = "1")) @PathVariable int version) {
+            @Parameter(description = "Version number", example = "2", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) {
         registry.delete(name, version);
         return ResponseEntity.noContent().build();
     }
@@ -116,7 +116,7 @@ public class ModelsController {
     @GetMapping(path = "/models/{name}/versions/{version}/artifact", produces = "application/zip")
     public ResponseEntity<Resource> downloadArtifact(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
-            @Parameter(description = "Version number", example = "1", schema = @Schema(minimum = "1")) @PathVariable int version) throws IOException {
+            @Parameter(description = "Version number", example = "1", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) throws IOException {
         long size = registry.store().exists(ModelNames.require(name), ModelNames.requireVersion(version))
                 ? registry.store().size(name, version) : -1;
         InputStream in = registry.openArtifact(name, version);

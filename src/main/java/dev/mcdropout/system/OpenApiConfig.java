@@ -74,4 +74,28 @@ public class OpenApiConfig {
             }));
         };
     }
+
+    /**
+     * A schema that is "one of" several shapes (e.g. {@code dropout}: a number or a list) must not also say
+     * {@code type: object}, which swagger-core adds for the Java holder class: no value could match both, and
+     * client generators follow the type.
+     */
+    @Bean
+    OpenApiCustomizer untypedOneOf() {
+        return openApi -> {
+            if (openApi.getComponents() == null || openApi.getComponents().getSchemas() == null) {
+                return;
+            }
+            openApi.getComponents().getSchemas().values().forEach(OpenApiConfig::dropTypeBesideOneOf);
+        };
+    }
+
+    private static void dropTypeBesideOneOf(Schema<?> schema) {
+        if (schema.getOneOf() != null && !schema.getOneOf().isEmpty() && "object".equals(schema.getType())) {
+            schema.setType(null);
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().values().forEach(OpenApiConfig::dropTypeBesideOneOf);
+        }
+    }
 }
