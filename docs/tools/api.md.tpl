@@ -9,12 +9,15 @@ The machine-readable contract is the OpenAPI document at
 [`/v3/api-docs`](http://localhost:8080/v3/api-docs) (browse it at
 [`/swagger-ui.html`](http://localhost:8080/swagger-ui.html)). Operation ids, for generated clients:
 `predict`, `listModels`, `getModelVersion`, `activateModelVersion`, `deleteModelVersion`,
-`downloadArtifact`, `importModel`.
+`downloadArtifact`, `importModel`, `train`, `getTrainingJob`, `listTrainingJobs`, `cancelTrainingJob`.
 
 - [Predict](#predict)
 - [Models](#models): [list](#list-models), [describe a version](#describe-a-version),
   [download](#download-an-artifact), [import](#import-an-artifact), [activate](#activate-a-version),
   [delete](#delete-a-version)
+- Training: `POST /train` (JSON or CSV upload), `GET /train/jobs/{id}`, `GET /train/jobs`,
+  `DELETE /train/jobs/{id}` — a full session with curl and the real answers is in
+  [training.md](training.md), its reference section lists every field, limit and property
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
