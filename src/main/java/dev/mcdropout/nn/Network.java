@@ -229,7 +229,7 @@ public final class Network {
     }
 
     private static boolean allFinite(INDArray a) {
-        return a.isInfinite().sumNumber().intValue() == 0 && a.isNaN().sumNumber().intValue() == 0;
+        return !a.isInfinite().any() && !a.isNaN().any();
     }
 
     private static double gaussian(SplittableRandom random) {
