@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -68,6 +69,11 @@ public class MonteCarloBenchmark {
         BenchNetworks.checkEquivalent(network, dl4j, raw);
         int engineThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         predictor = new MonteCarloPredictor(engineThreads);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        predictor.close();
     }
 
     /** (a) N separate forward passes of B rows with ND4J ops. */
