@@ -96,11 +96,11 @@ public final class MonteCarloPredictor implements AutoCloseable {
             // No randomness: every pass would be this one, so the spread is exactly zero.
             INDArray scores = network.forward(x, null).scores();
             Stats stats = new Stats(rows, classes, includeScores);
-            stats.accept(scores.castTo(DataType.DOUBLE).toDoubleMatrix(), rows);
+            stats.accept(toDoubles(scores), rows);
             return stats.result(true);
         }
 
-        INDArray prefix = prefix(network, x, firstSite);
+        Prefix prefix = prefix(network, x, firstSite);
         int widest = widestFrom(network, firstSite);
         int perChunk = samplesPerChunk(samples, (long) rows * widest);
         int chunks = (samples + perChunk - 1) / perChunk;
@@ -125,11 +125,11 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
-    private void reduceInOrder(Network network, INDArray prefix, int firstSite, int samples, int perChunk,
+    private void reduceInOrder(Network network, Prefix prefix, int firstSite, int samples, int perChunk,
                                int chunks, MaskSource masks, Stats stats, int rows) {
         // At most `threads` chunks in flight keeps memory bounded; results are folded in sample order so the
         // floating-point sums do not depend on which thread finished first.
-        Deque<Future<double[][]>> inFlight = new ArrayDeque<>();
+        Deque<Future<double[]>> inFlight = new ArrayDeque<>();
         int next = 0;
         try {
             while (next < chunks || !inFlight.isEmpty()) {
@@ -155,22 +155,58 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
-    /** Class scores of samples {@code [from, to)}, sample-major: row {@code (s - from) * B + b}. */
-    private static double[][] chunk(Network network, INDArray prefix, int firstSite, int from, int to,
-                                    MaskSource masks) {
-        int rows = (int) prefix.rows();
+    /**
+     * Class scores of samples {@code [from, to)}, sample-major and flattened: pass {@code s - from} of row
+     * {@code b} starts at {@code ((s - from) * B + b) * classes}.
+     */
+    private static double[] chunk(Network network, Prefix prefix, int firstSite, int from, int to,
+                                  MaskSource masks) {
+        int rows = prefix.rows;
         int count = to - from;
-        INDArray in = Nd4j.tile(prefix, count, 1);
+        // The first dropout site is fused with the tiling of the prefix: one pass in Java writes
+        // mask * prefix for every sample, and one bulk copy moves it to native memory.
+        INDArray in = tiledAndMasked(prefix, masks, network.dropoutAt(firstSite), firstSite, from, count,
+                network.dataType());
         for (int i = firstSite; i < network.layerCount(); i++) {
-            double p = network.dropoutAt(i);
-            if (p > 0.0) {
-                in.muli(mask(masks, p, i, from, count, rows, (int) in.columns(), network.dataType()));
+            if (i > firstSite) {
+                double p = network.dropoutAt(i);
+                if (p > 0.0) {
+                    in.muli(mask(masks, p, i, from, count, rows, (int) in.columns(), network.dataType()));
+                }
             }
             Layer layer = network.layer(i);
             INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
             in = layer.activation() == Activation.RELU ? Transforms.relu(z, false) : z;
         }
-        return in.castTo(DataType.DOUBLE).toDoubleMatrix();
+        return toDoubles(in);
+    }
+
+    private static INDArray tiledAndMasked(Prefix prefix, MaskSource masks, double p, int site, int from,
+                                           int count, DataType type) {
+        int block = prefix.values.length;
+        float[] mask = new float[Math.multiplyExact(count, block)];
+        for (int s = 0; s < count; s++) {
+            masks.fill(mask, s * block, block, from + s, site, p);
+        }
+        long[] shape = {(long) count * prefix.rows, prefix.width};
+        INDArray out = Nd4j.createUninitialized(type, shape, 'c');
+        if (type == DataType.FLOAT) {
+            for (int s = 0, k = 0; s < count; s++) {
+                for (int j = 0; j < block; j++, k++) {
+                    mask[k] *= (float) prefix.values[j];
+                }
+            }
+            out.data().asNioFloat().put(mask);
+        } else {
+            double[] values = new double[mask.length];
+            for (int s = 0, k = 0; s < count; s++) {
+                for (int j = 0; j < block; j++, k++) {
+                    values[k] = mask[k] * prefix.values[j];
+                }
+            }
+            out.data().asNioDouble().put(values);
+        }
+        return out;
     }
 
     private static INDArray mask(MaskSource masks, double p, int site, int from, int count, int rows, int width,
@@ -180,18 +216,40 @@ public final class MonteCarloPredictor implements AutoCloseable {
         for (int s = 0; s < count; s++) {
             masks.fill(values, s * block, block, from + s, site, p);
         }
-        INDArray mask = Nd4j.create(values, new long[] {(long) count * rows, width}, DataType.FLOAT);
+        INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) count * rows, width}, 'c');
+        mask.data().asNioFloat().put(values);
         return type == DataType.FLOAT ? mask : mask.castTo(type);
     }
 
-    private static INDArray prefix(Network network, INDArray x, int firstSite) {
+    /** A row-major copy in Java memory, read through NIO rather than element by element. */
+    private static double[] toDoubles(INDArray a) {
+        INDArray c = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        if (c.dataType() == DataType.DOUBLE) {
+            double[] out = new double[(int) c.length()];
+            c.data().asNioDouble().get(out);
+            return out;
+        }
+        float[] f = new float[(int) c.length()];
+        c.castTo(DataType.FLOAT).data().asNioFloat().get(f);
+        double[] out = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = f[i];
+        }
+        return out;
+    }
+
+    /** The deterministic part of every pass, computed once per request; held in Java for the fused tiling. */
+    private record Prefix(int rows, int width, double[] values) {
+    }
+
+    private static Prefix prefix(Network network, INDArray x, int firstSite) {
         INDArray in = x;
         for (int i = 0; i < firstSite; i++) {
             Layer layer = network.layer(i);
             INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
             in = layer.activation() == Activation.RELU ? Transforms.relu(z, false) : z;
         }
-        return in;
+        return new Prefix((int) in.rows(), (int) in.columns(), toDoubles(in));
     }
 
     private static int firstDropoutSite(Network network) {
@@ -237,6 +295,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         private final double[] entropySum;
         private final int[][] votes;
         private final double[] p;
+        private final double[] sc;
 
         Stats(int rows, int classes, boolean keepScores) {
             this.rows = rows;
@@ -249,15 +308,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
             this.entropySum = new double[rows];
             this.votes = new int[rows][classes];
             this.p = new double[classes];
+            this.sc = new double[classes];
         }
 
-        /** Folds sample-major score rows: {@code scores[s * rows + b]} is pass s of row b. */
-        void accept(double[][] scores, int rowsPerPass) {
-            int passes = scores.length / rowsPerPass;
+        /** Folds flattened sample-major scores: pass s of row b starts at {@code (s * rows + b) * classes}. */
+        void accept(double[] scores, int rowsPerPass) {
+            int passes = scores.length / (rowsPerPass * classes);
             for (int s = 0; s < passes; s++) {
                 n++;
                 for (int b = 0; b < rows; b++) {
-                    double[] sc = scores[s * rowsPerPass + b];
+                    System.arraycopy(scores, (s * rowsPerPass + b) * classes, sc, 0, classes);
                     softmax(sc, p);
                     entropySum[b] += entropy(p);
                     votes[b][argmax(p)]++;

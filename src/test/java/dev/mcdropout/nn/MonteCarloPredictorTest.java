@@ -157,6 +157,43 @@ class MonteCarloPredictorTest {
     }
 
     @Test
+    void sameSeedGivesIdenticalOutputWhateverTheNativeThreadCount() {
+        Network network = randomNetwork(List.of(512, 256), 0.5, DataType.FLOAT, 12L);
+        INDArray x = rows(19L, 64, 20).castTo(DataType.FLOAT);
+        int before = NativeThreads.blasThreads();
+        try (MonteCarloPredictor predictor = new MonteCarloPredictor(1)) {
+            NativeThreads.set(1);
+            List<Uncertainty> one = predictor.predict(network, x, 50, 5L, true);
+            NativeThreads.set(2);
+            List<Uncertainty> two = predictor.predict(network, x, 50, 5L, true);
+            NativeThreads.set(4);
+            List<Uncertainty> four = predictor.predict(network, x, 50, 5L, true);
+            assertIdentical(one, two);
+            assertIdentical(one, four);
+        } finally {
+            NativeThreads.set(Math.max(1, before));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void sameSeedGivesIdenticalOutputWhateverTheChunkSize(Precision precision) {
+        Network network = randomNetwork(List.of(64, 32), 0.5, precision.type, 10L);
+        INDArray x = rows(18L, 7, 20).castTo(precision.type);
+        List<Uncertainty> reference = null;
+        for (long chunkElements : new long[] {1L, 7L * 64 * 3, 7L * 64 * 10, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
+            try (MonteCarloPredictor predictor = new MonteCarloPredictor(2, chunkElements)) {
+                List<Uncertainty> result = predictor.predict(network, x, 40, 99L, true);
+                if (reference == null) {
+                    reference = result;
+                } else {
+                    assertIdentical(reference, result);
+                }
+            }
+        }
+    }
+
+    @Test
     void differentSeedsGiveDifferentSamples() {
         Network network = randomNetwork(List.of(64), 0.5, DataType.FLOAT, 9L);
         INDArray x = rows(1L, 4, 20).castTo(DataType.FLOAT);

@@ -1,0 +1,28 @@
+package dev.mcdropout.nn;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ND4J sizes its OpenMP and BLAS thread pools from the host's core count, which in a container is often the
+ * node's, not the container's quota. The service sets both explicitly at start-up through this class.
+ * Results do not depend on these numbers (see the predictor's tests), only speed does.
+ */
+public final class NativeThreads {
+
+    private NativeThreads() {
+    }
+
+    /** Sets ND4J's OpenMP threads (element-wise ops) and BLAS threads (matrix products), both >= 1. */
+    public static void set(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
+        }
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** The current BLAS thread count. */
+    public static int blasThreads() {
+        return Nd4j.factory().blas().getMaxThreads();
+    }
+}
