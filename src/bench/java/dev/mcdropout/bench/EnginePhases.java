@@ -4,22 +4,23 @@ import dev.mcdropout.nn.Dropout;
 import dev.mcdropout.nn.Layer;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * A timing split of the batched Monte Carlo computation, step by step, single-threaded, as the engine does
- * it (tile the prefix, draw masks into a float[], wrap it, multiply, product, bias, ReLU, copy the scores
- * out) and with candidate replacements for the expensive steps. Not a JMH benchmark: it answers "where does
- * the time go", the JMH run answers "how fast is it". Usage:
- * {@code OMP_NUM_THREADS=2 java -cp target/benchmarks.jar dev.mcdropout.bench.EnginePhases 784-256-10 64 100}
+ * A timing split of the batched Monte Carlo computation, step by step, on one thread and in one chunk of all
+ * N samples, following the steps the engine takes (prefix once; first mask fused with tiling in Java and
+ * copied to native memory in bulk; per layer product, bias, ReLU, next mask; scores copied out; streaming
+ * statistics in Java), next to the whole {@code predict} call with 1 and 2 threads. Not a JMH benchmark: it
+ * answers "where does the time go", the JMH run answers "how fast is it". Usage:
+ * {@code OMP_NUM_THREADS=2 java -cp target/benchmarks.jar dev.mcdropout.bench.EnginePhases 784-256-10 64 100 10}
  */
 public final class EnginePhases {
 
@@ -30,89 +31,144 @@ public final class EnginePhases {
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int samples = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        int warmups = 5;
         System.out.println("# " + BenchNetworks.environment());
         Network network = BenchNetworks.network(BenchNetworks.spec(shape), MonteCarloBenchmark.SEED);
         INDArray raw = BenchNetworks.rows(rows, network.inputs(), MonteCarloBenchmark.SEED + 1);
         EnginePhases phases = new EnginePhases();
         try (MonteCarloPredictor one = new MonteCarloPredictor(1);
              MonteCarloPredictor two = new MonteCarloPredictor(2)) {
-            for (int r = 0; r < repeats + 3; r++) {
-                boolean record = r >= 3;
+            for (int r = 0; r < repeats + warmups; r++) {
+                boolean record = r >= warmups;
+                long t0 = System.nanoTime();
                 phases.run(network, raw, samples, record);
-                phases.time("engine.predict, 1 thread (whole)", record,
+                if (record) {
+                    phases.add("sum of the steps above", System.nanoTime() - t0);
+                }
+                phases.time("engine predict(), 1 thread (whole call)", record,
                         () -> one.predict(network, raw, samples, MonteCarloBenchmark.SEED, false));
-                phases.time("engine.predict, 2 threads (whole)", record,
+                phases.time("engine predict(), 2 threads (whole call)", record,
                         () -> two.predict(network, raw, samples, MonteCarloBenchmark.SEED, false));
             }
         }
-        System.out.printf(Locale.ROOT, "%s B=%d N=%d, mean of %d runs, one chunk of all N samples:%n",
-                shape, rows, samples, repeats);
-        phases.nanos.forEach((name, t) -> System.out.printf(Locale.ROOT, "  %-62s %10.3f ms%n", name,
+        System.out.printf(Locale.ROOT, "%s B=%d N=%d, mean of %d runs after %d warm-ups:%n",
+                shape, rows, samples, repeats, warmups);
+        phases.nanos.forEach((name, t) -> System.out.printf(Locale.ROOT, "  %-66s %10.3f ms%n", name,
                 t[0] / 1e6 / t[1]));
     }
 
     private void run(Network network, INDArray raw, int samples, boolean record) {
         int rows = (int) raw.rows();
         List<Layer> layers = network.layers();
-        INDArray x = time("standardize", record, () -> network.standardize(raw));
+        INDArray x = time("standardize (B rows)", record, () -> network.standardize(raw));
         Layer first = layers.get(0);
-        INDArray prefix = time("prefix: x @ W0 + b0, relu (B rows)", record,
-                () -> Transforms.relu(x.mmul(first.weights()).addiRowVector(first.bias()), false));
-        INDArray in = time("tile prefix N times (Nd4j.tile)", record, () -> Nd4j.tile(prefix, samples, 1));
+        float[] prefix = time("prefix: x @ W0 + b0, relu (B rows), copy to Java", record, () -> {
+            INDArray h = Transforms.relu(x.mmul(first.weights()).addiRowVector(first.bias()), false);
+            float[] out = new float[(int) h.length()];
+            h.dup('c').data().asNioFloat().get(out);
+            return out;
+        });
+        int width0 = prefix.length / rows;
+        int block0 = prefix.length;
+        float[] masked = time("L1 masks: Dropout.fill for N samples (Java)", record, () -> {
+            float[] v = new float[samples * block0];
+            for (int s = 0; s < samples; s++) {
+                Dropout.fill(v, s * block0, block0, MonteCarloBenchmark.SEED, s, 1, network.dropoutAt(1));
+            }
+            return v;
+        });
+        time("L1 tile: mask *= prefix (Java)", record, () -> {
+            for (int s = 0, k = 0; s < samples; s++) {
+                for (int j = 0; j < block0; j++, k++) {
+                    masked[k] *= prefix[j];
+                }
+            }
+            return masked;
+        });
+        INDArray in = time("L1 bulk copy to native (createUninitialized + NIO put)", record, () -> {
+            INDArray a = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) samples * rows, width0}, 'c');
+            a.data().asNioFloat().put(masked);
+            return a;
+        });
         for (int i = 1; i < layers.size(); i++) {
             int site = i;
             int width = (int) in.columns();
-            double p = network.dropoutAt(site);
-            float[] values = time("L" + i + " masks: Dropout.fill into float[] (Java)", record, () -> {
-                float[] v = new float[samples * rows * width];
-                for (int s = 0; s < samples; s++) {
-                    Dropout.fill(v, s * rows * width, rows * width, MonteCarloBenchmark.SEED, s, site, p);
-                }
-                return v;
-            });
-            INDArray mask = time("L" + i + " masks: Nd4j.create(float[])", record,
-                    () -> Nd4j.create(values, new long[] {(long) samples * rows, width}, DataType.FLOAT));
-            INDArray current = in;
-            time("L" + i + " in.muli(mask)", record, () -> current.muli(mask));
+            if (i > 1) {
+                double p = network.dropoutAt(site);
+                float[] values = time("L" + i + " masks: Dropout.fill for N samples (Java)", record, () -> {
+                    float[] v = new float[samples * rows * width];
+                    for (int s = 0; s < samples; s++) {
+                        Dropout.fill(v, s * rows * width, rows * width, MonteCarloBenchmark.SEED, s, site, p);
+                    }
+                    return v;
+                });
+                INDArray mask = time("L" + i + " masks: bulk copy to native", record, () -> {
+                    INDArray a = Nd4j.createUninitialized(DataType.FLOAT,
+                            new long[] {(long) samples * rows, width}, 'c');
+                    a.data().asNioFloat().put(values);
+                    return a;
+                });
+                INDArray current = in;
+                time("L" + i + " in.muli(mask) (ND4J)", record, () -> current.muli(mask));
+            }
             Layer layer = layers.get(i);
-            INDArray z = time("L" + i + " product (" + samples * rows + "x" + width + " @ " + width + "x"
-                    + layer.outputs() + ")", record, () -> current.mmul(layer.weights()));
-            time("L" + i + " addiRowVector(bias)", record, () -> z.addiRowVector(layer.bias()));
-            in = i < layers.size() - 1 ? time("L" + i + " relu", record, () -> Transforms.relu(z, false)) : z;
+            INDArray current = in;
+            INDArray z = time("L" + i + " product " + samples * rows + "x" + width + " @ " + width + "x"
+                    + layer.outputs() + " (ND4J mmul)", record, () -> current.mmul(layer.weights()));
+            time("L" + i + " addiRowVector(bias) (ND4J)", record, () -> z.addiRowVector(layer.bias()));
+            in = i < layers.size() - 1 ? time("L" + i + " relu (ND4J)", record, () -> Transforms.relu(z, false)) : z;
         }
         INDArray scores = in;
-        INDArray asDouble = time("scores.castTo(DOUBLE)", record, () -> scores.castTo(DataType.DOUBLE));
-        time("scores toDoubleMatrix() (engine's copy-out)", record, asDouble::toDoubleMatrix);
-        time("alternative copy-out: castTo(DOUBLE).data().asDouble() (flat)", record,
-                () -> scores.castTo(DataType.DOUBLE).dup('c').data().asDouble());
-        time("alternative copy-out: scores.data().asFloat() (flat float)", record,
-                () -> scores.dup('c').data().asFloat());
-        // A candidate fusion: write the masked, tiled prefix straight into the float[] of the first product.
-        time("alternative L1: fused tile+mask in Java + Nd4j.create", record, () -> {
-            float[] pre = prefix.dup('c').data().asFloat();
-            int width = pre.length / rows;
-            int block = rows * width;
-            float[] v = new float[samples * block];
+        float[] flat = time("scores: copy out to Java", record, () -> {
+            float[] out = new float[(int) scores.length()];
+            scores.data().asNioFloat().get(out);
+            return out;
+        });
+        int classes = network.outputs();
+        time("statistics: softmax, entropy, votes, Welford (Java)", record, () -> {
+            double[] mean = new double[rows * classes];
+            double[] m2 = new double[rows * classes];
+            double[] entropy = new double[rows];
+            double[] p = new double[classes];
             for (int s = 0; s < samples; s++) {
-                Dropout.fill(v, s * block, block, MonteCarloBenchmark.SEED, s, 1, network.dropoutAt(1));
-                for (int j = 0; j < block; j++) {
-                    v[s * block + j] *= pre[j];
+                for (int b = 0; b < rows; b++) {
+                    int off = (s * rows + b) * classes;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int c = 0; c < classes; c++) {
+                        max = Math.max(max, flat[off + c]);
+                    }
+                    double sum = 0;
+                    for (int c = 0; c < classes; c++) {
+                        p[c] = Math.exp(flat[off + c] - max);
+                        sum += p[c];
+                    }
+                    for (int c = 0; c < classes; c++) {
+                        p[c] /= sum;
+                        if (p[c] > 0) {
+                            entropy[b] -= p[c] * Math.log(p[c]);
+                        }
+                        double delta = p[c] - mean[b * classes + c];
+                        mean[b * classes + c] += delta / (s + 1);
+                        m2[b * classes + c] += delta * (p[c] - mean[b * classes + c]);
+                    }
                 }
             }
-            return Nd4j.create(v, new long[] {(long) samples * rows, width}, DataType.FLOAT);
+            return m2;
         });
-        List<INDArray> keep = new ArrayList<>();
-        keep.add(scores);
     }
 
-    private <T> T time(String name, boolean record, java.util.function.Supplier<T> step) {
+    private void add(String name, long t) {
+        long[] acc = nanos.computeIfAbsent(name, k -> new long[2]);
+        acc[0] += t;
+        acc[1]++;
+    }
+
+    private <T> T time(String name, boolean record, Supplier<T> step) {
         long t0 = System.nanoTime();
         T result = step.get();
         long t = System.nanoTime() - t0;
         if (record) {
-            long[] acc = nanos.computeIfAbsent(name, k -> new long[2]);
-            acc[0] += t;
-            acc[1]++;
+            add(name, t);
         }
         return result;
     }
