@@ -58,20 +58,28 @@ public final class PairedRatios {
                     List<Double> bOverC = new ArrayList<>();
                     List<Double> bOverA = new ArrayList<>();
                     List<Double> cOverIdeal = new ArrayList<>();
+                    Map<String, List<Double>> cpuTimes = new LinkedHashMap<>();
+                    List<Double> cpuBOverC = new ArrayList<>();
+                    List<Double> cpuCOverIdeal = new ArrayList<>();
                     double flops = EngineFlops.count(network, rows, SAMPLES);
                     List<String> order = new ArrayList<>(contenders.keySet());
                     for (int r = 0; r < rounds; r++) {
                         Map<String, Double> round = new LinkedHashMap<>();
+                        Map<String, Double> cpu = new LinkedHashMap<>();
                         // rotate the order so no contender always runs right after another
                         for (int k = 0; k < order.size(); k++) {
                             String name = order.get((k + r) % order.size());
                             round.put(name, timePerCall(contenders.get(name), minRoundNanos));
+                            cpu.put(name, lastCpuPerCall);
                         }
                         round.forEach((k, v) -> times.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                        cpu.forEach((k, v) -> cpuTimes.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                         bOverC.add(round.get("b") / round.get("c"));
                         bOverA.add(round.get("b") / round.get("a"));
                         double rate = sgemmFlops / (round.get("sgemm") / 1e3);
                         cOverIdeal.add(round.get("c") / (flops / rate * 1e3));
+                        cpuBOverC.add(cpu.get("b") / cpu.get("c"));
+                        cpuCOverIdeal.add(cpu.get("c") / (flops / (sgemmFlops / cpu.get("sgemm"))));
                     }
                     System.out.printf(Locale.ROOT,
                             "%-17s B=%-3d median ms/op: a %.3f  b %.3f  c %.3f  sgemm6400 %.3f (%.1f GFLOP/s) | "
@@ -80,13 +88,30 @@ public final class PairedRatios {
                             median(times.get("sgemm")), sgemmFlops / median(times.get("sgemm")) / 1e6,
                             median(bOverC), median(bOverA), median(cOverIdeal), flops);
                     System.out.println("    b/c per round: " + fmt(bOverC) + "   c/ideal per round: " + fmt(cOverIdeal));
+                    System.out.printf(Locale.ROOT,
+                            "    CPU ms/op (process): a %.3f  b %.3f  c %.3f  sgemm6400 %.3f | median per-round CPU "
+                                    + "ratios: b/c %.2f  c/ideal %.2f%n",
+                            median(cpuTimes.get("a")), median(cpuTimes.get("b")), median(cpuTimes.get("c")),
+                            median(cpuTimes.get("sgemm")), median(cpuBOverC), median(cpuCOverIdeal));
                 }
             }
         }
     }
 
-    /** Mean time per call in ms over as many calls as fit in {@code minNanos} (at least one). */
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** CPU ms (all threads of this JVM, native ones included) per call of the last {@link #timePerCall}. */
+    private static double lastCpuPerCall;
+
+    /**
+     * Mean wall time per call in ms over as many calls as fit in {@code minNanos} (at least one); the
+     * process CPU time per call goes to {@link #lastCpuPerCall}. CPU time does not count time spent waiting
+     * for a core that another process holds, so it is the steadier measure on a shared machine (but it
+     * does count threads spinning while they wait for work).
+     */
     private static double timePerCall(Runnable r, long minNanos) {
+        long cpu0 = OS.getProcessCpuTime();
         long start = System.nanoTime();
         int calls = 0;
         long elapsed;
@@ -95,6 +120,7 @@ public final class PairedRatios {
             calls++;
             elapsed = System.nanoTime() - start;
         } while (elapsed < minNanos);
+        lastCpuPerCall = (OS.getProcessCpuTime() - cpu0) / 1e6 / calls;
         return elapsed / 1e6 / calls;
     }
 
