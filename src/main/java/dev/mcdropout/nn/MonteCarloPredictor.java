@@ -1,8 +1,8 @@
 package dev.mcdropout.nn;
 
-import java.util.ArrayDeque;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -23,28 +23,28 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   <li>everything before the first dropout site is the same in every pass, so it is computed once;</li>
  *   <li>the N passes run as one batched computation: the B rows are tiled N times, each block multiplied by
  *       its own masks, so every layer is one matrix product over N·B rows instead of N products over B;</li>
+ *   <li>between two products, bias, activation and the next dropout mask are applied in one pass over the
+ *       product's native memory, with the masks drawn in that same pass; that pass is split by sample over
+ *       at most {@code threads} threads, while the products use BLAS's own threads;</li>
  *   <li>samples are cut into chunks whose activations stay under a fixed number of elements, so memory is
- *       bounded for any N·B; chunks run on at most {@code threads} threads and are reduced in sample order
- *       with streaming (Welford) statistics.</li>
+ *       bounded for any N·B, and each chunk is folded into streaming (Welford) statistics in sample order.</li>
  * </ul>
- * The chunking depends only on the request and the network, never on the thread count, and each sample's
- * masks come from {@code (seed, sample index, site)}: the same seed gives the same bits with 1 or 16 threads.
+ * Each sample's masks come from {@code (seed, sample index, site)} and every element is computed from its own
+ * sample's data only, so the same seed gives the same bits whatever the thread count or chunk size.
  */
 public final class MonteCarloPredictor implements AutoCloseable {
 
     /** Activations per chunk (rows x widest layer) above which a request is split: 4 Mi floats = 16 MiB. */
     public static final long DEFAULT_CHUNK_ELEMENTS = 1L << 22;
 
-    /** Below this many activations a request is not worth splitting across threads. */
-    private static final long PARALLEL_THRESHOLD = 1L << 18;
-
-    private static final int MIN_CHUNKS_WHEN_LARGE = 4;
+    /** Below this many elements an element-wise pass is not worth handing to other threads. */
+    private static final long PARALLEL_ELEMENTS = 1L << 16;
 
     private final int threads;
     private final long chunkElements;
     private final ExecutorService pool;
 
-    /** Runs chunks on up to {@code threads} threads of its own. */
+    /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
         this(threads, DEFAULT_CHUNK_ELEMENTS);
     }
@@ -59,7 +59,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         this.threads = threads;
         this.chunkElements = chunkElements;
         AtomicInteger counter = new AtomicInteger();
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "mc-dropout-" + counter.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -90,30 +90,19 @@ public final class MonteCarloPredictor implements AutoCloseable {
         int rows = (int) raw.rows();
         int classes = network.outputs();
         INDArray x = network.standardize(raw);
+        Stats stats = new Stats(rows, classes, includeScores);
 
         int firstSite = firstDropoutSite(network);
         if (samples == 0 || firstSite < 0) {
             // No randomness: every pass would be this one, so the spread is exactly zero.
-            INDArray scores = network.forward(x, null).scores();
-            Stats stats = new Stats(rows, classes, includeScores);
-            stats.accept(toDoubles(scores), rows);
+            stats.accept(toDoubles(network.forward(x, null).scores()), null);
             return stats.result(true);
         }
 
-        Prefix prefix = prefix(network, x, firstSite);
-        int widest = widestFrom(network, firstSite);
-        int perChunk = samplesPerChunk(samples, (long) rows * widest);
-        int chunks = (samples + perChunk - 1) / perChunk;
-
-        Stats stats = new Stats(rows, classes, includeScores);
-        if (pool == null || chunks == 1) {
-            for (int c = 0; c < chunks; c++) {
-                int from = c * perChunk;
-                stats.accept(chunk(network, prefix, firstSite, from, Math.min(samples, from + perChunk), masks),
-                        rows);
-            }
-        } else {
-            reduceInOrder(network, prefix, firstSite, samples, perChunk, chunks, masks, stats, rows);
+        Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rows);
+        int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
+        for (int from = 0; from < samples; from += perChunk) {
+            stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias);
         }
         return stats.result(false);
     }
@@ -125,131 +114,241 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
-    private void reduceInOrder(Network network, Prefix prefix, int firstSite, int samples, int perChunk,
-                               int chunks, MaskSource masks, Stats stats, int rows) {
-        // At most `threads` chunks in flight keeps memory bounded; results are folded in sample order so the
-        // floating-point sums do not depend on which thread finished first.
-        Deque<Future<double[]>> inFlight = new ArrayDeque<>();
-        int next = 0;
-        try {
-            while (next < chunks || !inFlight.isEmpty()) {
-                while (next < chunks && inFlight.size() < threads) {
-                    int from = next * perChunk;
-                    int to = Math.min(samples, from + perChunk);
-                    inFlight.add(pool.submit(() -> chunk(network, prefix, firstSite, from, to, masks)));
-                    next++;
+    /** The stochastic part of the passes for one request: layers from the first dropout site on. */
+    private final class Pass {
+        private final Network network;
+        private final INDArray prefix;
+        private final int firstSite;
+        private final MaskSource masks;
+        private final int rows;
+        private final double[][] biases;
+        private final float[][] floatBiases;
+        private final java.util.Map<Integer, INDArray> buffers = new java.util.HashMap<>();
+        final double[] outputBias;
+
+        Pass(Network network, INDArray prefix, int firstSite, MaskSource masks, int rows) {
+            this.network = network;
+            this.prefix = prefix;
+            this.firstSite = firstSite;
+            this.masks = masks;
+            this.rows = rows;
+            this.biases = new double[network.layerCount()][];
+            this.floatBiases = new float[network.layerCount()][];
+            for (int i = firstSite; i < network.layerCount(); i++) {
+                biases[i] = network.layer(i).bias().castTo(DataType.DOUBLE).toDoubleVector();
+                floatBiases[i] = network.layer(i).bias().castTo(DataType.FLOAT).toFloatVector();
+            }
+            this.outputBias = biases[network.layerCount() - 1];
+        }
+
+        /** Class scores without the output bias for samples {@code [from, to)}, sample-major and flattened. */
+        double[] scores(int from, int to) {
+            int count = to - from;
+            int width = (int) prefix.columns();
+            INDArray in = buffer(count, -1, width);
+            Block prefixValues = Block.of(prefix);
+            Block target = Block.of(in);
+            double p0 = network.dropoutAt(firstSite);
+            forEachSample(count, (long) rows * width,
+                    (s0, s1) -> tile(prefixValues, target, s0, s1, from, firstSite, p0, rows * width));
+            int last = network.layerCount() - 1;
+            for (int i = firstSite; ; i++) {
+                // The bias is left out of the product and added in the fused pass that follows it. Products
+                // go into buffers allocated once per request: ND4J's mmul allocates and then copies its result.
+                INDArray weights = network.layer(i).weights();
+                INDArray z = Nd4j.gemm(in, weights, buffer(count, i, (int) weights.columns()), false, false, 1.0, 0.0);
+                if (i == last) {
+                    return toDoubles(z);
                 }
-                stats.accept(inFlight.removeFirst().get(), rows);
+                int site = i + 1;
+                double p = network.dropoutAt(site);
+                boolean relu = network.layer(i).activation() == Activation.RELU;
+                int layer = i;
+                Block values = Block.of(z);
+                int block = rows * (int) z.columns();
+                forEachSample(count, block,
+                        (s0, s1) -> biasActivateDrop(values, layer, relu, s0, s1, from, site, p, block));
+                in = z;
+            }
+        }
+
+        /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, reused across chunks. */
+        private INDArray buffer(int count, int layer, int width) {
+            INDArray cached = buffers.get(layer);
+            if (cached != null && cached.rows() == (long) count * rows) {
+                return cached;
+            }
+            INDArray fresh = Nd4j.createUninitialized(network.dataType(), new long[] {(long) count * rows, width}, 'c');
+            buffers.put(layer, fresh);
+            return fresh;
+        }
+
+        /** Writes {@code mask * prefix} for samples {@code [s0, s1)} of the chunk: tiling and dropout in one. */
+        private void tile(Block prefixValues, Block target, int s0, int s1, int from, int site, double p,
+                          int block) {
+            float[] mask = new float[block];
+            for (int s = s0; s < s1; s++) {
+                fillMask(mask, from + s, site, p);
+                target.tile(prefixValues, mask, s * block);
+            }
+        }
+
+        /** In place on a product: {@code mask * activation(z + bias)} for samples {@code [s0, s1)}. */
+        private void biasActivateDrop(Block z, int layer, boolean relu, int s0, int s1, int from, int site,
+                                      double p, int block) {
+            float[] mask = new float[block];
+            for (int s = s0; s < s1; s++) {
+                fillMask(mask, from + s, site, p);
+                z.biasActivateMask(biases[layer], floatBiases[layer], relu, mask, s * block);
+            }
+        }
+
+        private void fillMask(float[] mask, long sample, int site, double p) {
+            if (p == 0.0) {
+                java.util.Arrays.fill(mask, 1f);
+            } else {
+                masks.fill(mask, 0, mask.length, sample, site, p);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SampleRange {
+        void run(int s0, int s1);
+    }
+
+    /** Runs {@code work} over {@code [0, count)} split into contiguous sample ranges, one per thread. */
+    private void forEachSample(int count, long elementsPerSample, SampleRange work) {
+        int parts = (int) Math.min(threads, count);
+        if (pool == null || parts == 1 || elementsPerSample * count < PARALLEL_ELEMENTS) {
+            work.run(0, count);
+            return;
+        }
+        List<Future<?>> others = new ArrayList<>(parts - 1);
+        for (int part = 1; part < parts; part++) {
+            int s0 = (int) ((long) count * part / parts);
+            int s1 = (int) ((long) count * (part + 1) / parts);
+            others.add(pool.submit(() -> work.run(s0, s1)));
+        }
+        work.run(0, (int) ((long) count / parts));
+        try {
+            for (Future<?> f : others) {
+                f.get();
             }
         } catch (InterruptedException e) {
-            inFlight.forEach(f -> f.cancel(true));
+            others.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Monte Carlo prediction interrupted", e);
         } catch (ExecutionException e) {
-            inFlight.forEach(f -> f.cancel(true));
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
+            if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new IllegalStateException("Monte Carlo chunk failed", cause);
+            throw new IllegalStateException("Monte Carlo pass failed", e.getCause());
         }
     }
 
     /**
-     * Class scores of samples {@code [from, to)}, sample-major and flattened: pass {@code s - from} of row
-     * {@code b} starts at {@code ((s - from) * B + b) * classes}.
+     * The element-wise steps, straight on an array's native memory (a direct NIO view, no copy), specialised
+     * per data type so the inner loops stay monomorphic. Only for fresh, row-major arrays that are not views.
+     * Each call touches {@code mask.length} elements from {@code offset}: disjoint ranges may run in parallel.
      */
-    private static double[] chunk(Network network, Prefix prefix, int firstSite, int from, int to,
-                                  MaskSource masks) {
-        int rows = prefix.rows;
-        int count = to - from;
-        // The first dropout site is fused with the tiling of the prefix: one pass in Java writes
-        // mask * prefix for every sample, and one bulk copy moves it to native memory.
-        INDArray in = tiledAndMasked(prefix, masks, network.dropoutAt(firstSite), firstSite, from, count,
-                network.dataType());
-        for (int i = firstSite; i < network.layerCount(); i++) {
-            if (i > firstSite) {
-                double p = network.dropoutAt(i);
-                if (p > 0.0) {
-                    in.muli(mask(masks, p, i, from, count, rows, (int) in.columns(), network.dataType()));
-                }
+    private abstract static class Block {
+
+        static Block of(INDArray a) {
+            if (a.ordering() != 'c' || a.isView()) {
+                throw new IllegalStateException("expected a fresh row-major array");
             }
-            Layer layer = network.layer(i);
-            INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
-            in = layer.activation() == Activation.RELU ? Transforms.relu(z, false) : z;
+            return a.dataType() == DataType.FLOAT ? new FloatBlock(a.data().asNioFloat())
+                    : new DoubleBlock(a.data().asNioDouble());
         }
-        return toDoubles(in);
+
+        /** {@code this[offset + k] = mask[k] * prefix[k]}. */
+        abstract void tile(Block prefix, float[] mask, int offset);
+
+        /** {@code this[offset + k] = mask[k] * activation(this[offset + k] + bias[k % width])}. */
+        abstract void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset);
     }
 
-    private static INDArray tiledAndMasked(Prefix prefix, MaskSource masks, double p, int site, int from,
-                                           int count, DataType type) {
-        int block = prefix.values.length;
-        float[] mask = new float[Math.multiplyExact(count, block)];
-        for (int s = 0; s < count; s++) {
-            masks.fill(mask, s * block, block, from + s, site, p);
+    private static final class FloatBlock extends Block {
+        private final FloatBuffer values;
+
+        FloatBlock(FloatBuffer values) {
+            this.values = values;
         }
-        long[] shape = {(long) count * prefix.rows, prefix.width};
-        INDArray out = Nd4j.createUninitialized(type, shape, 'c');
-        if (type == DataType.FLOAT) {
-            for (int s = 0, k = 0; s < count; s++) {
-                for (int j = 0; j < block; j++, k++) {
-                    mask[k] *= (float) prefix.values[j];
+
+        @Override
+        void tile(Block prefix, float[] mask, int offset) {
+            FloatBuffer source = ((FloatBlock) prefix).values;
+            for (int k = 0; k < mask.length; k++) {
+                values.put(offset + k, mask[k] * source.get(k));
+            }
+        }
+
+        @Override
+        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset) {
+            int width = floatBias.length;
+            for (int row = 0; row < mask.length; row += width) {
+                for (int j = 0; j < width; j++) {
+                    int i = offset + row + j;
+                    float v = values.get(i) + floatBias[j];
+                    values.put(i, (relu ? Math.max(v, 0f) : v) * mask[row + j]);
                 }
             }
-            out.data().asNioFloat().put(mask);
-        } else {
-            double[] values = new double[mask.length];
-            for (int s = 0, k = 0; s < count; s++) {
-                for (int j = 0; j < block; j++, k++) {
-                    values[k] = mask[k] * prefix.values[j];
-                }
-            }
-            out.data().asNioDouble().put(values);
         }
-        return out;
     }
 
-    private static INDArray mask(MaskSource masks, double p, int site, int from, int count, int rows, int width,
-                                 DataType type) {
-        int block = Math.multiplyExact(rows, width);
-        float[] values = new float[Math.multiplyExact(count, block)];
-        for (int s = 0; s < count; s++) {
-            masks.fill(values, s * block, block, from + s, site, p);
+    private static final class DoubleBlock extends Block {
+        private final DoubleBuffer values;
+
+        DoubleBlock(DoubleBuffer values) {
+            this.values = values;
         }
-        INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) count * rows, width}, 'c');
-        mask.data().asNioFloat().put(values);
-        return type == DataType.FLOAT ? mask : mask.castTo(type);
+
+        @Override
+        void tile(Block prefix, float[] mask, int offset) {
+            DoubleBuffer source = ((DoubleBlock) prefix).values;
+            for (int k = 0; k < mask.length; k++) {
+                values.put(offset + k, mask[k] * source.get(k));
+            }
+        }
+
+        @Override
+        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset) {
+            int width = bias.length;
+            for (int row = 0; row < mask.length; row += width) {
+                for (int j = 0; j < width; j++) {
+                    int i = offset + row + j;
+                    double v = values.get(i) + bias[j];
+                    values.put(i, (relu ? Math.max(v, 0.0) : v) * mask[row + j]);
+                }
+            }
+        }
     }
 
     /** A row-major copy in Java memory, read through NIO rather than element by element. */
     private static double[] toDoubles(INDArray a) {
         INDArray c = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        double[] out = new double[(int) c.length()];
         if (c.dataType() == DataType.DOUBLE) {
-            double[] out = new double[(int) c.length()];
             c.data().asNioDouble().get(out);
-            return out;
-        }
-        float[] f = new float[(int) c.length()];
-        c.castTo(DataType.FLOAT).data().asNioFloat().get(f);
-        double[] out = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = f[i];
+        } else {
+            FloatBuffer buffer = c.castTo(DataType.FLOAT).data().asNioFloat();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = buffer.get(i);
+            }
         }
         return out;
     }
 
-    /** The deterministic part of every pass, computed once per request; held in Java for the fused tiling. */
-    private record Prefix(int rows, int width, double[] values) {
-    }
-
-    private static Prefix prefix(Network network, INDArray x, int firstSite) {
+    /** Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. */
+    private static INDArray prefix(Network network, INDArray x, int firstSite) {
         INDArray in = x;
         for (int i = 0; i < firstSite; i++) {
             Layer layer = network.layer(i);
             INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
             in = layer.activation() == Activation.RELU ? Transforms.relu(z, false) : z;
         }
-        return new Prefix((int) in.rows(), (int) in.columns(), toDoubles(in));
+        return in.dup('c');
     }
 
     private static int firstDropoutSite(Network network) {
@@ -269,14 +368,11 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return widest;
     }
 
-    /** A function of the request's size only, so that results never depend on the thread count. */
+    /** Equal chunks (so their buffers are reused) of at most {@code chunkElements} activations each. */
     private int samplesPerChunk(int samples, long elementsPerSample) {
-        int byMemory = (int) Math.max(1, Math.min(samples, chunkElements / Math.max(1, elementsPerSample)));
-        long total = elementsPerSample * samples;
-        if (total >= PARALLEL_THRESHOLD) {
-            byMemory = Math.min(byMemory, Math.max(1, (samples + MIN_CHUNKS_WHEN_LARGE - 1) / MIN_CHUNKS_WHEN_LARGE));
-        }
-        return byMemory;
+        int most = (int) Math.max(1, Math.min(samples, chunkElements / Math.max(1, elementsPerSample)));
+        int chunks = (samples + most - 1) / most;
+        return (samples + chunks - 1) / chunks;
     }
 
     /**
@@ -311,13 +407,19 @@ public final class MonteCarloPredictor implements AutoCloseable {
             this.sc = new double[classes];
         }
 
-        /** Folds flattened sample-major scores: pass s of row b starts at {@code (s * rows + b) * classes}. */
-        void accept(double[] scores, int rowsPerPass) {
-            int passes = scores.length / (rowsPerPass * classes);
+        /**
+         * Folds flattened sample-major scores (pass s of row b starts at {@code (s * rows + b) * classes}),
+         * adding {@code bias} per class first when it is not null.
+         */
+        void accept(double[] scores, double[] bias) {
+            int passes = scores.length / (rows * classes);
             for (int s = 0; s < passes; s++) {
                 n++;
                 for (int b = 0; b < rows; b++) {
-                    System.arraycopy(scores, (s * rowsPerPass + b) * classes, sc, 0, classes);
+                    int offset = (s * rows + b) * classes;
+                    for (int c = 0; c < classes; c++) {
+                        sc[c] = bias == null ? scores[offset + c] : scores[offset + c] + bias[c];
+                    }
                     softmax(sc, p);
                     entropySum[b] += entropy(p);
                     votes[b][argmax(p)]++;
@@ -344,12 +446,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 double[] std = deterministic ? new double[classes] : std(probM2[b]);
                 double h = entropy(mean);
                 double mi = deterministic ? 0.0 : Math.max(0.0, h - entropySum[b] / n);
-                int modal = 0;
-                for (int c = 1; c < classes; c++) {
-                    if (votes[b][c] > votes[b][modal]) {
-                        modal = c;
-                    }
-                }
+                int modal = argmax(votes[b]);
                 double variationRatio = deterministic ? 0.0 : 1.0 - (double) votes[b][modal] / n;
                 out.add(new Uncertainty(argmax(mean), mean, std, h, mi, variationRatio,
                         keepScores ? scoreMean[b].clone() : null,
@@ -394,6 +491,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
     }
 
     static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int argmax(int[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

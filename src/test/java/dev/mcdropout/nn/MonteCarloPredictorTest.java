@@ -186,8 +186,11 @@ class MonteCarloPredictorTest {
                 List<Uncertainty> result = predictor.predict(network, x, 40, 99L, true);
                 if (reference == null) {
                     reference = result;
-                } else {
+                } else if (precision == Precision.DOUBLE) {
                     assertIdentical(reference, result);
+                } else {
+                    // BLAS picks float kernels by matrix shape, so a different chunk size may move the last bits.
+                    assertClose(reference, result, 1e-6);
                 }
             }
         }
@@ -220,6 +223,16 @@ class MonteCarloPredictorTest {
                 assertTrue(u.variationRatio() >= 0 && u.variationRatio() < 1);
                 assertEquals(MonteCarloPredictor.argmax(u.mean()), u.predictedClass());
             }
+        }
+    }
+
+    static void assertClose(List<Uncertainty> expected, List<Uncertainty> actual, double tolerance) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i).mean(), actual.get(i).mean(), tolerance);
+            assertArrayEquals(expected.get(i).std(), actual.get(i).std(), tolerance);
+            assertArrayEquals(expected.get(i).scoresMean(), actual.get(i).scoresMean(), tolerance);
+            assertEquals(expected.get(i).mutualInformation(), actual.get(i).mutualInformation(), tolerance);
         }
     }
 
