@@ -4,6 +4,7 @@ import dev.mcdropout.nn.Dropout;
 import dev.mcdropout.nn.Layer;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A timing split of the batched Monte Carlo computation, step by step, on one thread and in one chunk of all
- * N samples, following the steps the engine takes (prefix once; first mask fused with tiling in Java and
- * copied to native memory in bulk; per layer product, bias, ReLU, next mask; scores copied out; streaming
- * statistics in Java), next to the whole {@code predict} call with 1 and 2 threads. Not a JMH benchmark: it
+ * N samples, following the steps the engine takes (prefix once; masks drawn in Java; the first mask fused
+ * with tiling the prefix into a native buffer; per layer a gemm into a preallocated buffer, then bias, ReLU
+ * and the next mask in one pass over native memory; scores copied out; streaming statistics in Java), next
+ * to the whole {@code predict} call with 1 and 2 threads. Mask drawing is timed apart from the pass that
+ * applies it, which the engine fuses. Not a JMH benchmark: it
  * answers "where does the time go", the JMH run answers "how fast is it". Usage:
  * {@code OMP_NUM_THREADS=2 java -cp target/benchmarks.jar dev.mcdropout.bench.EnginePhases 784-256-10 64 100 10}
  */
@@ -62,70 +65,78 @@ public final class EnginePhases {
         List<Layer> layers = network.layers();
         INDArray x = time("standardize (B rows)", record, () -> network.standardize(raw));
         Layer first = layers.get(0);
-        float[] prefix = time("prefix: x @ W0 + b0, relu (B rows), copy to Java", record, () -> {
-            INDArray h = Transforms.relu(x.mmul(first.weights()).addiRowVector(first.bias()), false);
-            float[] out = new float[(int) h.length()];
-            h.dup('c').data().asNioFloat().get(out);
-            return out;
-        });
-        int width0 = prefix.length / rows;
-        int block0 = prefix.length;
-        float[] masked = time("L1 masks: Dropout.fill for N samples (Java)", record, () -> {
-            float[] v = new float[samples * block0];
+        INDArray prefix = time("prefix: x @ W0 + b0, relu (B rows)", record,
+                () -> Transforms.relu(x.mmul(first.weights()).addiRowVector(first.bias()), false).dup('c'));
+        int width0 = (int) prefix.columns();
+        int block0 = rows * width0;
+        float[][] masks = new float[samples][];
+        time("L1 masks: Dropout.fill, N x (B x " + width0 + ") (Java)", record, () -> {
             for (int s = 0; s < samples; s++) {
-                Dropout.fill(v, s * block0, block0, MonteCarloBenchmark.SEED, s, 1, network.dropoutAt(1));
+                masks[s] = new float[block0];
+                Dropout.fill(masks[s], 0, block0, MonteCarloBenchmark.SEED, s, 1, network.dropoutAt(1));
             }
-            return v;
+            return masks;
         });
-        time("L1 tile: mask *= prefix (Java)", record, () -> {
-            for (int s = 0, k = 0; s < samples; s++) {
-                for (int j = 0; j < block0; j++, k++) {
-                    masked[k] *= prefix[j];
+        INDArray tiled = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) samples * rows, width0}, 'c');
+        time("L1 tile: mask * prefix into native buffer (Java, NIO)", record, () -> {
+            FloatBuffer source = prefix.data().asNioFloat();
+            FloatBuffer target = tiled.data().asNioFloat();
+            for (int s = 0; s < samples; s++) {
+                for (int k = 0; k < block0; k++) {
+                    target.put(s * block0 + k, masks[s][k] * source.get(k));
                 }
             }
-            return masked;
+            return target;
         });
-        INDArray in = time("L1 bulk copy to native (createUninitialized + NIO put)", record, () -> {
-            INDArray a = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) samples * rows, width0}, 'c');
-            a.data().asNioFloat().put(masked);
-            return a;
-        });
+        INDArray in = tiled;
         for (int i = 1; i < layers.size(); i++) {
-            int site = i;
-            int width = (int) in.columns();
-            if (i > 1) {
-                double p = network.dropoutAt(site);
-                float[] values = time("L" + i + " masks: Dropout.fill for N samples (Java)", record, () -> {
-                    float[] v = new float[samples * rows * width];
-                    for (int s = 0; s < samples; s++) {
-                        Dropout.fill(v, s * rows * width, rows * width, MonteCarloBenchmark.SEED, s, site, p);
-                    }
-                    return v;
-                });
-                INDArray mask = time("L" + i + " masks: bulk copy to native", record, () -> {
-                    INDArray a = Nd4j.createUninitialized(DataType.FLOAT,
-                            new long[] {(long) samples * rows, width}, 'c');
-                    a.data().asNioFloat().put(values);
-                    return a;
-                });
-                INDArray current = in;
-                time("L" + i + " in.muli(mask) (ND4J)", record, () -> current.muli(mask));
-            }
             Layer layer = layers.get(i);
+            int width = (int) in.columns();
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT,
+                    new long[] {(long) samples * rows, layer.outputs()}, 'c');
             INDArray current = in;
-            INDArray z = time("L" + i + " product " + samples * rows + "x" + width + " @ " + width + "x"
-                    + layer.outputs() + " (ND4J mmul)", record, () -> current.mmul(layer.weights()));
-            time("L" + i + " addiRowVector(bias) (ND4J)", record, () -> z.addiRowVector(layer.bias()));
-            in = i < layers.size() - 1 ? time("L" + i + " relu (ND4J)", record, () -> Transforms.relu(z, false)) : z;
+            time("L" + i + " product " + samples * rows + "x" + width + " @ " + width + "x" + layer.outputs()
+                    + " (Nd4j.gemm into buffer)", record,
+                    () -> Nd4j.gemm(current, layer.weights(), out, false, false, 1.0, 0.0));
+            if (i == layers.size() - 1) {
+                in = out;
+                break;
+            }
+            int site = i + 1;
+            int block = rows * layer.outputs();
+            double p = network.dropoutAt(site);
+            float[][] next = new float[samples][];
+            time("L" + site + " masks: Dropout.fill, N x (B x " + layer.outputs() + ") (Java)", record, () -> {
+                for (int s = 0; s < samples; s++) {
+                    next[s] = new float[block];
+                    Dropout.fill(next[s], 0, block, MonteCarloBenchmark.SEED, s, site, p);
+                }
+                return next;
+            });
+            float[] bias = layer.bias().toFloatVector();
+            time("L" + i + " bias + relu + L" + site + " mask, fused (Java, NIO)", record, () -> {
+                FloatBuffer values = out.data().asNioFloat();
+                int w = bias.length;
+                for (int s = 0; s < samples; s++) {
+                    float[] mask = next[s];
+                    for (int k = 0; k < block; k++) {
+                        int idx = s * block + k;
+                        values.put(idx, Math.max(values.get(idx) + bias[k % w], 0f) * mask[k]);
+                    }
+                }
+                return values;
+            });
+            in = out;
         }
         INDArray scores = in;
         float[] flat = time("scores: copy out to Java", record, () -> {
-            float[] out = new float[(int) scores.length()];
-            scores.data().asNioFloat().get(out);
-            return out;
+            float[] o = new float[(int) scores.length()];
+            scores.data().asNioFloat().get(o);
+            return o;
         });
         int classes = network.outputs();
-        time("statistics: softmax, entropy, votes, Welford (Java)", record, () -> {
+        float[] outBias = layers.get(layers.size() - 1).bias().toFloatVector();
+        time("statistics: bias, softmax, entropy, Welford (Java)", record, () -> {
             double[] mean = new double[rows * classes];
             double[] m2 = new double[rows * classes];
             double[] entropy = new double[rows];
@@ -135,11 +146,11 @@ public final class EnginePhases {
                     int off = (s * rows + b) * classes;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int c = 0; c < classes; c++) {
-                        max = Math.max(max, flat[off + c]);
+                        max = Math.max(max, flat[off + c] + outBias[c]);
                     }
                     double sum = 0;
                     for (int c = 0; c < classes; c++) {
-                        p[c] = Math.exp(flat[off + c] - max);
+                        p[c] = Math.exp(flat[off + c] + outBias[c] - max);
                         sum += p[c];
                     }
                     for (int c = 0; c < classes; c++) {
