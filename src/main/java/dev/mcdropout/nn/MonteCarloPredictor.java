@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Monte Carlo dropout (Gal and Ghahramani 2016): N forward passes with dropout left on, summarised per row as
@@ -78,18 +77,28 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
     }
 
+    /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows held in Java arrays. */
+    public List<Uncertainty> predict(Network network, double[][] raw, int samples, long seed, boolean includeScores) {
+        return predictStandardized(network, network.standardizedMatrix(raw), samples, MaskSource.seeded(seed),
+                includeScores);
+    }
+
     /** As {@link #predict(Network, INDArray, int, long, boolean)} with masks from {@code masks}. */
     public List<Uncertainty> predict(Network network, INDArray raw, int samples, MaskSource masks,
                                      boolean includeScores) {
-        if (samples < 0) {
-            throw new IllegalArgumentException("samples must be >= 0, got " + samples);
-        }
         if (raw.rank() != 2 || raw.rows() < 1) {
             throw new IllegalArgumentException("expected a non-empty matrix of rows");
         }
-        int rows = (int) raw.rows();
+        return predictStandardized(network, network.standardize(raw), samples, masks, includeScores);
+    }
+
+    private List<Uncertainty> predictStandardized(Network network, INDArray x, int samples, MaskSource masks,
+                                                  boolean includeScores) {
+        if (samples < 0) {
+            throw new IllegalArgumentException("samples must be >= 0, got " + samples);
+        }
+        int rows = (int) x.rows();
         int classes = network.outputs();
-        INDArray x = network.standardize(raw);
         Stats stats = new Stats(rows, classes, includeScores);
 
         int firstSite = firstDropoutSite(network);
@@ -121,8 +130,6 @@ public final class MonteCarloPredictor implements AutoCloseable {
         private final int firstSite;
         private final MaskSource masks;
         private final int rows;
-        private final double[][] biases;
-        private final float[][] floatBiases;
         private final java.util.Map<Integer, INDArray> buffers = new java.util.HashMap<>();
         final double[] outputBias;
 
@@ -132,13 +139,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
             this.firstSite = firstSite;
             this.masks = masks;
             this.rows = rows;
-            this.biases = new double[network.layerCount()][];
-            this.floatBiases = new float[network.layerCount()][];
-            for (int i = firstSite; i < network.layerCount(); i++) {
-                biases[i] = network.layer(i).bias().castTo(DataType.DOUBLE).toDoubleVector();
-                floatBiases[i] = network.layer(i).bias().castTo(DataType.FLOAT).toFloatVector();
-            }
-            this.outputBias = biases[network.layerCount() - 1];
+            this.outputBias = network.biasValues(network.layerCount() - 1);
         }
 
         /** Class scores without the output bias for samples {@code [from, to)}, sample-major and flattened. */
@@ -199,7 +200,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
             float[] mask = new float[block];
             for (int s = s0; s < s1; s++) {
                 fillMask(mask, from + s, site, p);
-                z.biasActivateMask(biases[layer], floatBiases[layer], relu, mask, s * block);
+                z.biasActivateMask(network.biasValues(layer), network.floatBiasValues(layer), relu, mask, s * block);
             }
         }
 
@@ -342,13 +343,18 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
     /** Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. */
     private static INDArray prefix(Network network, INDArray x, int firstSite) {
-        INDArray in = x;
+        INDArray in = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
         for (int i = 0; i < firstSite; i++) {
             Layer layer = network.layer(i);
-            INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
-            in = layer.activation() == Activation.RELU ? Transforms.relu(z, false) : z;
+            INDArray z = Nd4j.gemm(in, layer.weights(), Nd4j.createUninitialized(network.dataType(),
+                    new long[] {in.rows(), layer.outputs()}, 'c'), false, false, 1.0, 0.0);
+            float[] keepAll = new float[(int) z.length()];
+            java.util.Arrays.fill(keepAll, 1f);
+            Block.of(z).biasActivateMask(network.biasValues(i), network.floatBiasValues(i),
+                    layer.activation() == Activation.RELU, keepAll, 0);
+            in = z;
         }
-        return in.dup('c');
+        return in;
     }
 
     private static int firstDropoutSite(Network network) {

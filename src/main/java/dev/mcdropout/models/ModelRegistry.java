@@ -1,0 +1,361 @@
+package dev.mcdropout.models;
+
+import dev.mcdropout.nn.artifact.ArtifactLimitExceededException;
+import dev.mcdropout.nn.artifact.InvalidArtifactException;
+import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.system.McDropoutMetrics;
+import dev.mcdropout.system.ProblemException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+
+/**
+ * The models being served. Each model's active version is one reference in a concurrent map: a
+ * prediction reads it once and keeps using that immutable {@link LoadedModel}, and activation replaces it
+ * in one step, so readers never lock and never see a half-loaded model. Writers (import, activate, delete,
+ * publish) take a per-model lock so that version numbers and the {@code active} pointer change in order.
+ */
+public class ModelRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+    private static final int CACHED_INACTIVE_VERSIONS = 4;
+
+    private final ModelStore store;
+    private final ArtifactCodec codec;
+    private final McDropoutMetrics metrics;
+    private final Map<String, LoadedModel> active = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> gauges = new ConcurrentHashMap<>();
+    /** Recently used non-active versions (model:3), so repeated pinned requests do not re-read zips. */
+    private final Map<String, LoadedModel> inactiveCache = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, LoadedModel> eldest) {
+            return size() > CACHED_INACTIVE_VERSIONS;
+        }
+    };
+
+    public ModelRegistry(ModelStore store, ArtifactCodec codec, McDropoutMetrics metrics) {
+        this.store = store;
+        this.codec = codec;
+        this.metrics = metrics;
+    }
+
+    public ModelStore store() {
+        return store;
+    }
+
+    /**
+     * Loads the active version of every model in the store; a model whose artifact fails is skipped. A model
+     * without an active pointer (a crash between storing its first version and activating it) gets its newest
+     * loadable version activated, so a restart never leaves it unservable.
+     */
+    public void loadActiveModels() {
+        for (String name : store.modelNames()) {
+            OptionalInt version = store.activeVersion(name);
+            if (version.isPresent() && store.exists(name, version.getAsInt())) {
+                try {
+                    swap(load(name, version.getAsInt()));
+                    log.info("loaded model {} version {}", name, version.getAsInt());
+                } catch (RuntimeException e) {
+                    log.error("cannot load model {} version {}: {}", name, version.getAsInt(), e.getMessage());
+                }
+                continue;
+            }
+            List<Integer> versions = new ArrayList<>(store.versions(name));
+            java.util.Collections.reverse(versions);
+            for (int candidate : versions) {
+                try {
+                    LoadedModel loaded = load(name, candidate);
+                    store.setActive(name, candidate);
+                    swap(loaded);
+                    log.warn("model {} had no usable active version; activated its newest version {}", name, candidate);
+                    break;
+                } catch (RuntimeException | IOException e) {
+                    log.error("cannot load model {} version {}: {}", name, candidate, e.getMessage());
+                }
+            }
+        }
+    }
+
+    public boolean isEmpty() {
+        return store.modelNames().isEmpty();
+    }
+
+    public boolean anyActive() {
+        return !active.isEmpty();
+    }
+
+    /** Active version per model name. */
+    public Map<String, Integer> activeVersions() {
+        Map<String, Integer> versions = new java.util.TreeMap<>();
+        active.forEach((name, model) -> versions.put(name, model.version()));
+        return versions;
+    }
+
+    public Optional<LoadedModel> active(String name) {
+        return Optional.ofNullable(active.get(name));
+    }
+
+    /**
+     * The model to serve: {@code version == null} means the active one. 404 problems for unknown names,
+     * versions, or a model without an active version.
+     */
+    public LoadedModel resolve(String name, Integer version) {
+        ModelNames.require(name);
+        LoadedModel current = active.get(name);
+        if (version == null) {
+            if (current != null) {
+                return current;
+            }
+            if (store.versions(name).isEmpty()) {
+                throw unknownModel(name);
+            }
+            throw ProblemException.notFound("no-active-version", "Model has no active version",
+                    "model '" + name + "' has versions " + store.versions(name)
+                            + " but none is active; activate one with POST /models/" + name + "/versions/{version}/activate");
+        }
+        ModelNames.requireVersion(version);
+        if (current != null && current.version() == version) {
+            return current;
+        }
+        String key = name + ":" + version;
+        synchronized (inactiveCache) {
+            LoadedModel cached = inactiveCache.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        requireVersionExists(name, version);
+        LoadedModel loaded;
+        try {
+            loaded = load(name, version);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                // deleted between the existence check and the read
+                throw ProblemException.notFound("unknown-version", "Unknown model version",
+                        "model '" + name + "' has no version " + version);
+            }
+            throw e;
+        } catch (InvalidArtifactException e) {
+            throw new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "stored-model-invalid",
+                    "Stored model cannot be read", "model '" + name + "' version " + version
+                    + " is stored but cannot be read: " + e.getMessage());
+        }
+        synchronized (inactiveCache) {
+            inactiveCache.put(key, loaded);
+        }
+        return loaded;
+    }
+
+    /**
+     * Imports a zip streamed from a client as the model's next version: the bytes go to a temp file in the
+     * store, are validated by the artifact reader, and only then become a version. The first version of a
+     * model is activated at once, so a new model can be used straight away.
+     */
+    public LoadedModel importArtifact(String name, InputStream body) throws IOException {
+        ModelNames.require(name);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            Path temp = store.newTempFile(name);
+            boolean committed = false;
+            try {
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    body.transferTo(out);
+                }
+                if (Files.size(temp) == 0) {
+                    throw ProblemException.badRequest("empty-artifact", "Empty artifact",
+                            "the request body is empty; send the model zip as an application/zip body");
+                }
+                ModelArtifact artifact;
+                try (InputStream in = Files.newInputStream(temp)) {
+                    artifact = codec.read(in);
+                } catch (ArtifactLimitExceededException e) {
+                    throw new ProblemException(HttpStatus.CONTENT_TOO_LARGE, "artifact-limit-exceeded",
+                            "Artifact exceeds a limit", "the upload exceeds what this service accepts: "
+                            + e.getMessage(), List.of("mcdropout.limits.max-artifact-body"));
+                } catch (InvalidArtifactException e) {
+                    throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
+                            "the upload is not a valid model artifact: " + e.getMessage());
+                }
+                int version = store.commit(name, temp);
+                committed = true;
+                LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
+                        store.size(name, version));
+                if (store.activeVersion(name).isEmpty()) {
+                    store.setActive(name, version);
+                    swap(loaded);
+                }
+                log.info("imported model {} version {}", name, version);
+                return loaded;
+            } finally {
+                if (!committed) {
+                    store.discard(temp);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Saves an artifact made in this process (startup training, later training jobs) as the next version. */
+    public LoadedModel publish(String name, ModelArtifact artifact, boolean activate) throws IOException {
+        ModelNames.require(name);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            Path temp = store.newTempFile(name);
+            boolean committed = false;
+            try {
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    codec.write(artifact, out);
+                }
+                // Read back what was written before it becomes a version: what is served is what is stored.
+                try (InputStream in = Files.newInputStream(temp)) {
+                    codec.read(in);
+                }
+                int version = store.commit(name, temp);
+                committed = true;
+                LoadedModel loaded = load(name, version);
+                if (activate) {
+                    store.setActive(name, version);
+                    swap(loaded);
+                }
+                return loaded;
+            } finally {
+                if (!committed) {
+                    store.discard(temp);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Makes a stored version active: the pointer file is rewritten atomically, then the reference swapped. */
+    public LoadedModel activate(String name, int version) {
+        ModelNames.require(name);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            requireVersionExists(name, version);
+            LoadedModel current = active.get(name);
+            if (current != null && current.version() == version) {
+                return current;
+            }
+            LoadedModel loaded = resolve(name, version);
+            store.setActive(name, version);
+            swap(loaded);
+            synchronized (inactiveCache) {
+                inactiveCache.remove(name + ":" + version);
+            }
+            log.info("activated model {} version {}", name, version);
+            return loaded;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes a version that is not active (409 otherwise). */
+    public void delete(String name, int version) {
+        ModelNames.require(name);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            requireVersionExists(name, version);
+            OptionalInt activeVersion = store.activeVersion(name);
+            if (activeVersion.isPresent() && activeVersion.getAsInt() == version) {
+                throw ProblemException.conflict("version-active", "Version is active",
+                        "model '" + name + "' version " + version + " is active and cannot be deleted; "
+                                + "activate another version first");
+            }
+            store.delete(name, version);
+            synchronized (inactiveCache) {
+                inactiveCache.remove(name + ":" + version);
+            }
+            log.info("deleted model {} version {}", name, version);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stored versions, or a 404 problem for an unknown model. */
+    public List<Integer> versions(String name) {
+        ModelNames.require(name);
+        List<Integer> versions = store.versions(name);
+        if (versions.isEmpty()) {
+            throw unknownModel(name);
+        }
+        return new ArrayList<>(versions);
+    }
+
+    public InputStream openArtifact(String name, int version) throws IOException {
+        requireVersionExists(name, version);
+        return store.open(name, version);
+    }
+
+    private void requireVersionExists(String name, int version) {
+        ModelNames.require(name);
+        ModelNames.requireVersion(version);
+        if (!store.exists(name, version)) {
+            List<Integer> versions = store.versions(name);
+            if (versions.isEmpty()) {
+                throw unknownModel(name);
+            }
+            throw ProblemException.notFound("unknown-version", "Unknown model version",
+                    "model '" + name + "' has no version " + version + "; it has versions " + versions);
+        }
+    }
+
+    private static ProblemException unknownModel(String name) {
+        return ProblemException.notFound("unknown-model", "Unknown model",
+                "there is no model named '" + name + "'; GET /models lists the models");
+    }
+
+    private LoadedModel load(String name, int version) {
+        try {
+            ModelArtifact artifact;
+            try (InputStream in = store.open(name, version)) {
+                artifact = codec.read(in);
+            }
+            return new LoadedModel(name, version, artifact, store.sha256(name, version), store.size(name, version));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void swap(LoadedModel model) {
+        active.put(model.name(), model);
+        gauges.computeIfAbsent(model.name(), n -> {
+            Supplier<Number> version = () -> {
+                LoadedModel m = active.get(n);
+                return m == null ? 0 : m.version();
+            };
+            metrics.activeVersionGauge(n, version);
+            return Boolean.TRUE;
+        });
+    }
+
+    private ReentrantLock lock(String name) {
+        return locks.computeIfAbsent(name, n -> new ReentrantLock());
+    }
+}

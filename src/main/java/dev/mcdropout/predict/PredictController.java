@@ -1,0 +1,95 @@
+package dev.mcdropout.predict;
+
+import dev.mcdropout.models.LoadedModel;
+import dev.mcdropout.predict.PredictDtos.PredictRequest;
+import dev.mcdropout.predict.PredictDtos.PredictResponse;
+import dev.mcdropout.system.McDropoutMetrics;
+import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.system.ProblemException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@Tag(name = "predict", description = "Predictions with Monte Carlo dropout uncertainty")
+@RestController
+public class PredictController {
+
+    private final PredictService service;
+    private final McDropoutMetrics metrics;
+    private final String defaultModel;
+
+    public PredictController(PredictService service, McDropoutMetrics metrics, McDropoutProperties properties) {
+        this.service = service;
+        this.metrics = metrics;
+        this.defaultModel = properties.defaultModel();
+    }
+
+    @Operation(operationId = "predict", summary = "Predict with uncertainty",
+            description = """
+                    Runs mcSamples forward passes with dropout left on (Monte Carlo dropout, Gal & Ghahramani 2016) \
+                    and returns per row the mean and population standard deviation of each class probability, the \
+                    predictive entropy, the mutual information and the variation ratio (natural logarithms). \
+                    mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). The same seed \
+                    gives the same answer. Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
+                    mcdropout.limits.max-rows (10000), rows x mcSamples <= mcdropout.limits.max-row-samples (10^7), \
+                    body <= mcdropout.limits.max-predict-body (16 MiB).""")
+    @ApiResponse(responseCode = "200", description = "One prediction per row, in request order")
+    @ApiResponse(responseCode = "400", description = "Malformed JSON, a non-finite or non-numeric value, an invalid parameter, or a limit exceeded")
+    @ApiResponse(responseCode = "404", description = "Unknown model or version, or the model has no active version")
+    @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
+    @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
+    @ApiResponse(responseCode = "422", description = "A row's feature count differs from the model's")
+    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @PostMapping(path = "/predict", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    public PredictResponse predict(
+            @RequestBody PredictRequest request,
+            @Parameter(description = "Stochastic forward passes; 0 or absent: one deterministic pass", example = "100")
+            @RequestParam(required = false) Integer mcSamples,
+            @Parameter(description = "Seed of the dropout masks (any 64-bit integer); absent: one is drawn and returned", example = "7")
+            @RequestParam(required = false) Long seed,
+            @Parameter(description = "NAME or NAME:VERSION; absent: the active version of the default model", example = "digits")
+            @RequestParam(required = false) String model,
+            @Parameter(description = "Extra fields: 'scores' adds scoresMean and scoresStd (raw class scores)", example = "scores")
+            @RequestParam(required = false) List<String> include) {
+        long start = System.nanoTime();
+        String modelTag = "unknown";
+        String outcome = "server_error";
+        try {
+            boolean scores = parseInclude(include);
+            LoadedModel resolved = service.resolve(PredictService.ModelSelector.parse(model, defaultModel));
+            modelTag = resolved.name();
+            PredictResponse response = service.predict(resolved, request == null ? null : request.instances(),
+                    mcSamples, seed, scores);
+            outcome = "success";
+            return response;
+        } catch (ProblemException e) {
+            outcome = e.status().is4xxClientError() ? "client_error" : "server_error";
+            throw e;
+        } finally {
+            metrics.recordPredictLatency(modelTag, outcome, System.nanoTime() - start);
+        }
+    }
+
+    private static boolean parseInclude(List<String> include) {
+        boolean scores = false;
+        if (include != null) {
+            for (String item : include) {
+                if ("scores".equals(item)) {
+                    scores = true;
+                } else if (!item.isEmpty()) {
+                    throw ProblemException.badRequest("invalid-parameter", "Invalid parameter",
+                            "parameter 'include' accepts only 'scores', got '"
+                                    + (item.length() > 40 ? item.substring(0, 40) + "..." : item) + "'");
+                }
+            }
+        }
+        return scores;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.mcdropout.predict;
+
+import dev.mcdropout.models.LoadedModel;
+import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.MonteCarloPredictor;
+import dev.mcdropout.nn.Network;
+import dev.mcdropout.nn.Uncertainty;
+import dev.mcdropout.predict.PredictDtos.ModelRef;
+import dev.mcdropout.predict.PredictDtos.Prediction;
+import dev.mcdropout.predict.PredictDtos.PredictResponse;
+import dev.mcdropout.system.McDropoutMetrics;
+import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.system.ProblemException;
+import io.micrometer.core.instrument.DistributionSummary;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/**
+ * Checks a prediction request against the limits and the model, then hands it to the engine. The model is
+ * read once from the registry, so an activation during the request does not change who answers it.
+ */
+@Service
+public class PredictService {
+
+    /** Seeds drawn for the client stay below 2^53 so that JavaScript clients can send them back exactly. */
+    private static final long MAX_DRAWN_SEED = 1L << 53;
+
+    private final ModelRegistry registry;
+    private final MonteCarloPredictor predictor;
+    private final McDropoutProperties properties;
+    private final McDropoutMetrics metrics;
+    private final Semaphore admission;
+    private final SecureRandom seeds = new SecureRandom();
+
+    public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
+                          McDropoutMetrics metrics) {
+        this.registry = registry;
+        this.predictor = predictor;
+        this.properties = properties;
+        this.metrics = metrics;
+        this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
+    }
+
+    /** A parsed {@code model} parameter: {@code name} or {@code name:version}. */
+    public record ModelSelector(String name, Integer version) {
+
+        public static ModelSelector parse(String text, String defaultModel) {
+            if (text == null || text.isEmpty()) {
+                return new ModelSelector(defaultModel, null);
+            }
+            int colon = text.indexOf(':');
+            if (colon < 0) {
+                return new ModelSelector(text, null);
+            }
+            String name = text.substring(0, colon);
+            String version = text.substring(colon + 1);
+            if (!version.matches("[1-9][0-9]{0,8}")) {
+                throw ProblemException.badRequest("invalid-parameter", "Invalid parameter",
+                        "parameter 'model' must be NAME or NAME:VERSION with a positive version, got '"
+                                + (text.length() > 80 ? text.substring(0, 80) + "..." : text) + "'");
+            }
+            return new ModelSelector(name, Integer.parseInt(version));
+        }
+    }
+
+    public LoadedModel resolve(ModelSelector selector) {
+        return registry.resolve(selector.name(), selector.version());
+    }
+
+    public PredictResponse predict(LoadedModel model, double[][] instances, Integer mcSamplesParam, Long seedParam,
+                                   boolean includeScores) {
+        int mcSamples = mcSamplesParam == null ? 0 : mcSamplesParam;
+        McDropoutProperties.Limits limits = properties.limits();
+        if (mcSamples < 0) {
+            throw ProblemException.badRequest("invalid-parameter", "Invalid parameter",
+                    "mcSamples must be 0 (one deterministic pass) or a positive number of passes, got " + mcSamples);
+        }
+        if (mcSamples > limits.maxMcSamples()) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
+                    "mcSamples is " + mcSamples + ", more than the " + limits.maxMcSamples() + " allowed");
+        }
+        Network network = model.network();
+        double[][] rows = checkRows(instances, network.inputs(), limits);
+        long rowSamples = (long) rows.length * Math.max(1, mcSamples);
+        if (rowSamples > limits.maxRowSamples()) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-row-samples",
+                    rows.length + " rows x " + mcSamples + " mcSamples = " + rowSamples + " passes over a row, more than the "
+                            + limits.maxRowSamples() + " allowed per request; send fewer rows or fewer mcSamples");
+        }
+        long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
+
+        List<Uncertainty> results = runAdmitted(() -> predictor.predict(network, rows, mcSamples,
+                seed, includeScores));
+
+        List<String> classes = network.classes();
+        List<Prediction> predictions = new ArrayList<>(results.size());
+        DistributionSummary entropy = metrics.predictiveEntropy(model.name());
+        DistributionSummary mutualInformation = metrics.mutualInformation(model.name());
+        for (Uncertainty u : results) {
+            predictions.add(new Prediction(classes.get(u.predictedClass()), u.mean(), u.std(), u.predictiveEntropy(),
+                    u.mutualInformation(), u.variationRatio(), includeScores ? u.scoresMean() : null,
+                    includeScores ? u.scoresStd() : null));
+            entropy.record(u.predictiveEntropy());
+            mutualInformation.record(u.mutualInformation());
+        }
+        metrics.recordRequestShape(model.name(), rows.length, mcSamples);
+        return new PredictResponse(new ModelRef(model.name(), model.version()), mcSamples, seed, classes, predictions);
+    }
+
+    private static double[][] checkRows(double[][] instances, int features, McDropoutProperties.Limits limits) {
+        if (instances == null || instances.length == 0) {
+            throw ProblemException.badRequest("invalid-instances", "No instances",
+                    "send at least one row in \"instances\", e.g. {\"instances\": [[...]]} with " + features + " numbers per row");
+        }
+        if (instances.length > limits.maxRows()) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-rows",
+                    "the request has " + instances.length + " rows, more than the " + limits.maxRows() + " allowed");
+        }
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < instances.length && errors.size() < 10; i++) {
+            double[] row = instances[i];
+            if (row == null) {
+                errors.add("instances[" + i + "] is null; each row must be an array of " + features + " numbers");
+                continue;
+            }
+            if (row.length != features) {
+                errors.add("instances[" + i + "] has " + row.length + " features, the model expects " + features);
+                continue;
+            }
+            for (int j = 0; j < row.length; j++) {
+                if (!Double.isFinite(row[j])) {
+                    errors.add("instances[" + i + "][" + j + "] is not a finite number");
+                    break;
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            boolean shape = errors.stream().anyMatch(e -> e.contains("features") || e.contains("null"));
+            throw new ProblemException(shape ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.BAD_REQUEST,
+                    shape ? "feature-count-mismatch" : "invalid-number",
+                    shape ? "Rows do not fit the model" : "Invalid number",
+                    errors.get(0) + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : ""),
+                    errors);
+        }
+        return instances;
+    }
+
+    private <T> T runAdmitted(java.util.function.Supplier<T> work) {
+        boolean admitted;
+        try {
+            admitted = admission.tryAcquire(properties.predict().queueTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw busy();
+        }
+        if (!admitted) {
+            throw busy();
+        }
+        try {
+            return work.get();
+        } finally {
+            admission.release();
+        }
+    }
+
+    private ProblemException busy() {
+        return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+                "more than " + properties.predict().maxConcurrent() + " predictions are running; retry shortly "
+                        + "(mcdropout.predict.max-concurrent)");
+    }
+}

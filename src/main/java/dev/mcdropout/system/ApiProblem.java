@@ -1,0 +1,34 @@
+package dev.mcdropout.system;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
+import org.springframework.http.ProblemDetail;
+import java.util.List;
+
+/**
+ * The body of every error (RFC 9457), members in the RFC's order. Written as a record rather than Spring's
+ * {@code ProblemDetail} so that the order does not depend on Jackson's property sorting.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@Schema(name = "Problem", type = "object", description = "RFC 9457 problem details, served as application/problem+json")
+public record ApiProblem(
+        @Schema(description = "URI naming the kind of problem",
+                example = "https://mcdropout.dev/problems/limit-exceeded") String type,
+        @Schema(description = "Short summary of the kind of problem", example = "Request exceeds a limit") String title,
+        @Schema(description = "HTTP status code", example = "400") int status,
+        @Schema(description = "What went wrong and what to fix",
+                example = "mcSamples is 20000, more than the 10000 allowed (limit mcdropout.limits.max-mc-samples)")
+        String detail,
+        @Schema(description = "The request path", example = "/predict") String instance,
+        @Schema(description = "Offending fields, parameters or limits, when known",
+                example = "[\"mcdropout.limits.max-mc-samples\"]") List<String> errors) {
+
+    @SuppressWarnings("unchecked")
+    public static ApiProblem from(ProblemDetail problem) {
+        Object errors = problem.getProperties() == null ? null : problem.getProperties().get("errors");
+        return new ApiProblem(problem.getType() == null ? null : problem.getType().toString(), problem.getTitle(),
+                problem.getStatus(), problem.getDetail(),
+                problem.getInstance() == null ? null : problem.getInstance().toString(),
+                errors instanceof List<?> list ? (List<String>) list : List.of());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.mcdropout.system;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.springframework.stereotype.Component;
+
+/**
+ * The service's own meters, all under {@code mcdropout.}. Entropy and mutual information are recorded per
+ * predicted row and per model, with fixed buckets, so a shift in how unsure the model is (data drift) can be
+ * alerted on from Prometheus.
+ */
+@Component
+public class McDropoutMetrics {
+
+    /** Buckets in nats: log(10) = 2.30 is the most a 10-class prediction can carry. */
+    private static final double[] NATS = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0};
+
+    private final MeterRegistry registry;
+
+    public McDropoutMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** {@code outcome}: success, client_error or server_error. */
+    public void recordPredictLatency(String model, String outcome, long nanos) {
+        Timer.builder("mcdropout.predict.latency")
+                .description("Time to answer POST /predict")
+                .tag("model", model)
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry)
+                .record(Duration.ofNanos(nanos));
+    }
+
+    public void recordRequestShape(String model, int rows, int mcSamples) {
+        DistributionSummary.builder("mcdropout.predict.rows")
+                .description("Rows per prediction request").tag("model", model)
+                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
+                .register(registry).record(rows);
+        DistributionSummary.builder("mcdropout.predict.mc.samples")
+                .description("Monte Carlo samples per prediction request").tag("model", model)
+                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
+                .register(registry).record(mcSamples);
+    }
+
+    public DistributionSummary predictiveEntropy(String model) {
+        return DistributionSummary.builder("mcdropout.predict.predictive.entropy")
+                .description("Predictive entropy per predicted row (nats)").baseUnit("nats").tag("model", model)
+                .serviceLevelObjectives(NATS)
+                .register(registry);
+    }
+
+    public DistributionSummary mutualInformation(String model) {
+        return DistributionSummary.builder("mcdropout.predict.mutual.information")
+                .description("Mutual information (epistemic uncertainty) per predicted row (nats)")
+                .baseUnit("nats").tag("model", model)
+                .serviceLevelObjectives(NATS)
+                .register(registry);
+    }
+
+    /** Registers once per model; the supplier reads the live value (0 when none is active). */
+    public void activeVersionGauge(String model, Supplier<Number> version) {
+        Gauge.builder("mcdropout.model.active.version", version)
+                .description("Active version of the model (0 when none)")
+                .tag("model", model)
+                .strongReference(true)
+                .register(registry);
+    }
+}

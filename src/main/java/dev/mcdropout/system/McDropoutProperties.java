@@ -1,0 +1,78 @@
+package dev.mcdropout.system;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything under {@code mcdropout.*}. Each limit is what a single request may ask of the service; a breach
+ * is a 4xx problem naming the property, so an operator knows which knob a client ran into.
+ */
+@Validated
+@ConfigurationProperties("mcdropout")
+public record McDropoutProperties(
+        @DefaultValue("digits") @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,63}") String defaultModel,
+        @DefaultValue @Valid @NotNull Store store,
+        @DefaultValue @Valid @NotNull Security security,
+        @DefaultValue @Valid @NotNull Limits limits,
+        @DefaultValue @Valid @NotNull Predict predict,
+        @DefaultValue @Valid @NotNull Nd4jSettings nd4j,
+        @DefaultValue @Valid @NotNull Startup startup) {
+
+    /** Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model. */
+    public record Store(@DefaultValue("./data/models") @NotNull Path dir) {
+    }
+
+    /**
+     * {@code apiKey} unset: mutating endpoints accept loopback clients only. Set: they require header
+     * {@code X-API-Key} with this value.
+     */
+    public record Security(String apiKey) {
+
+        public boolean hasApiKey() {
+            return apiKey != null && !apiKey.isBlank();
+        }
+    }
+
+    public record Limits(
+            @DefaultValue("10000") @Min(1) @Max(1_000_000) int maxMcSamples,
+            @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxRows,
+            @DefaultValue("10000000") @Min(1) long maxRowSamples,
+            @DefaultValue("16MB") @NotNull DataSize maxPredictBody,
+            @DefaultValue("256MB") @NotNull DataSize maxArtifactBody) {
+    }
+
+    /**
+     * {@code threads}: the Monte Carlo predictor's own pool (0 = available processors).
+     * {@code maxConcurrent}: predictions admitted at once; others wait up to {@code queueTimeout}.
+     */
+    public record Predict(
+            @DefaultValue("0") @Min(0) @Max(1024) int threads,
+            @DefaultValue("8") @Min(1) @Max(10_000) int maxConcurrent,
+            @DefaultValue("30s") @NotNull Duration queueTimeout) {
+
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /** OpenMP/BLAS threads ND4J may use inside one op; set at startup (see docs/api.md, "Threads"). */
+    public record Nd4jSettings(@DefaultValue("1") @Min(1) @Max(1024) int threads) {
+    }
+
+    /**
+     * {@code trainDefaultModel}: train and activate {@code defaultModel} on the bundled digits data when
+     * the store holds no model. {@code seed}: its training seed.
+     */
+    public record Startup(@DefaultValue("true") boolean trainDefaultModel, @DefaultValue("1") long seed) {
+    }
+}

@@ -1,0 +1,77 @@
+package dev.mcdropout.system;
+
+import io.swagger.v3.core.converter.ModelConverters;
+import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The OpenAPI document at {@code /v3/api-docs}. Operation ids are set by hand on each endpoint so that
+ * generated clients get stable method names; every 4xx/5xx response is documented as
+ * {@code application/problem+json} with the {@link ApiProblem} schema.
+ */
+@Configuration(proxyBeanMethods = false)
+public class OpenApiConfig {
+
+    public static final String API_KEY_SCHEME = "apiKey";
+
+    @Bean
+    OpenAPI mcDropoutOpenApi() {
+        return new OpenAPI()
+                .info(new Info()
+                        .title("MC Dropout Service")
+                        .version("v1")
+                        .description("""
+                                Serves neural-network predictions that say how sure they are. POST /predict runs \
+                                mcSamples stochastic forward passes with dropout left on (Monte Carlo dropout, \
+                                Gal & Ghahramani 2016) and returns, per row, the mean and standard deviation of \
+                                each class probability, the predictive entropy, the mutual information (the \
+                                model's own, epistemic, uncertainty) and the variation ratio. Models are \
+                                versioned, imported as zip artifacts and activated by an atomic swap. Errors are \
+                                RFC 9457 problems (application/problem+json)."""))
+                .components(new Components().addSecuritySchemes(API_KEY_SCHEME, new SecurityScheme()
+                        .type(SecurityScheme.Type.APIKEY).in(SecurityScheme.In.HEADER).name(ApiKeyInterceptor.HEADER)
+                        .description("Required by mutating endpoints when mcdropout.security.api-key is set; "
+                                + "without a configured key they accept loopback clients only")));
+    }
+
+    /** Gives every error response the problem schema and media type, whatever the annotations said. */
+    @Bean
+    OpenApiCustomizer problemResponses() {
+        return openApi -> {
+            var resolved = ModelConverters.getInstance().readAllAsResolvedSchema(ApiProblem.class);
+            openApi.getComponents().addSchemas("Problem", resolved.schema);
+            Schema<?> ref = new Schema<>().$ref("#/components/schemas/Problem");
+            if (openApi.getPaths() == null) {
+                return;
+            }
+            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(op -> {
+                if (op.getResponses() == null) {
+                    return;
+                }
+                op.getResponses().forEach((code, response) -> {
+                    if (code.startsWith("4") || code.startsWith("5")) {
+                        response.setContent(new Content().addMediaType("application/problem+json",
+                                new MediaType().schema(ref)));
+                    }
+                });
+                if (!op.getResponses().containsKey("500")) {
+                    op.getResponses().addApiResponse("500", new ApiResponse().description("Unexpected failure")
+                            .content(new Content().addMediaType("application/problem+json", new MediaType().schema(ref))));
+                }
+                if (op.getResponses().containsKey("401") && (op.getSecurity() == null || op.getSecurity().isEmpty())) {
+                    op.addSecurityItem(new SecurityRequirement().addList(API_KEY_SCHEME));
+                }
+            }));
+        };
+    }
+}

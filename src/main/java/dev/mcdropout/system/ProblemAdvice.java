@@ -1,0 +1,298 @@
+package dev.mcdropout.system;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.servlet.NoHandlerFoundException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The one place where failures become RFC 9457 problems ({@code application/problem+json}). Spring's own
+ * exceptions (unreadable JSON, wrong parameter types, wrong method or media type, unknown paths) get a
+ * detail that says what to fix; nothing a client can cause is answered with a 5xx or a stack trace.
+ */
+@RestControllerAdvice
+public class ProblemAdvice extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+
+    @ExceptionHandler(ProblemException.class)
+    ResponseEntity<Object> handleProblem(ProblemException e, HttpServletRequest request) {
+        return respond(Problems.of(e.status(), e.type(), e.title(), e.getMessage(), e.errors()), request,
+                retryAfter(e));
+    }
+
+    // --- training (issue 4): Retry-After on 429/503 problems, broken multipart bodies ---
+
+    /** {@code Retry-After} for a {@link RetryLaterException} (the training queue's 429), else none. */
+    private static HttpHeaders retryAfter(ProblemException e) {
+        if (!(e instanceof RetryLaterException later)) {
+            return null;
+        }
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(later.retryAfterSeconds()));
+        return headers;
+    }
+
+    /** A multipart body Tomcat cannot parse (bad boundary, truncated part) is the client's mistake. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Object> handleMultipart(MultipartException e, HttpServletRequest request) {
+        ProblemException cause = clientCause(e);
+        if (cause != null) {
+            return handleProblem(cause, request);
+        }
+        return respond(Problems.of(HttpStatus.BAD_REQUEST, "invalid-multipart", "Invalid multipart body",
+                "the multipart/form-data body could not be read; send a well-formed form "
+                        + "(for example curl -F data=@file.csv -F name=wine)", List.of()), request, null);
+    }
+
+    // --- end training ---
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> handleUnexpected(Exception e, HttpServletRequest request) {
+        ProblemException cause = clientCause(e);
+        if (cause != null) {
+            return handleProblem(cause, request);
+        }
+        log.error("unexpected failure on {} {}", request.getMethod(), request.getRequestURI(), e);
+        return respond(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                "the service failed to answer this request; it has been logged", List.of()), request, null);
+    }
+
+    /** A client-caused failure hiding in a cause chain (a body read that passed the limit, mostly). */
+    static ProblemException clientCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BodySizeLimitFilter.BodyTooLargeException tooLarge) {
+                return tooLarge.toProblem();
+            }
+            if (t instanceof ProblemException problem) {
+                return problem;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+                                                             HttpStatusCode status, WebRequest request) {
+        ProblemException cause = clientCause(ex);
+        HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
+        if (cause != null) {
+            return respond(Problems.of(cause.status(), cause.type(), cause.title(), cause.getMessage(),
+                    cause.errors()), servletRequest, headers);
+        }
+        ProblemDetail problem = describe(ex, status, servletRequest);
+        return respond(problem, servletRequest, headers);
+    }
+
+    private ProblemDetail describe(Exception ex, HttpStatusCode status, HttpServletRequest request) {
+        if (ex instanceof HttpMessageNotReadableException unreadable) {
+            return unreadable(unreadable, status);
+        }
+        if (ex instanceof MethodArgumentTypeMismatchException mismatch) {
+            String expected = mismatch.getRequiredType() == null ? "another type"
+                    : friendlyType(mismatch.getRequiredType());
+            return Problems.of(status, "invalid-parameter", "Invalid parameter",
+                    "parameter '" + mismatch.getName() + "' must be " + expected + ", got '"
+                            + abbreviate(String.valueOf(mismatch.getValue())) + "'",
+                    List.of(mismatch.getName()));
+        }
+        if (ex instanceof MissingServletRequestParameterException missing) {
+            return Problems.of(status, "missing-parameter", "Missing parameter",
+                    "query parameter '" + missing.getParameterName() + "' is required", List.of(missing.getParameterName()));
+        }
+        if (ex instanceof org.springframework.web.multipart.support.MissingServletRequestPartException missing) {
+            return Problems.of(status, "missing-part", "Missing part",
+                    "multipart part '" + missing.getRequestPartName() + "' is required", List.of(missing.getRequestPartName()));
+        }
+        if (ex instanceof MissingRequestHeaderException missing) {
+            return Problems.of(status, "missing-header", "Missing header",
+                    "header '" + missing.getHeaderName() + "' is required", List.of(missing.getHeaderName()));
+        }
+        if (ex instanceof HttpMediaTypeNotSupportedException unsupported) {
+            String supported = unsupported.getSupportedMediaTypes().stream().map(MediaType::toString)
+                    .collect(Collectors.joining(", "));
+            return Problems.of(status, "unsupported-media-type", "Unsupported media type",
+                    "Content-Type " + (unsupported.getContentType() == null ? "(none)" : unsupported.getContentType())
+                            + " is not accepted here; send " + supported, List.of());
+        }
+        if (ex instanceof HttpMediaTypeNotAcceptableException notAcceptable) {
+            String supported = notAcceptable.getSupportedMediaTypes().stream().map(MediaType::toString)
+                    .collect(Collectors.joining(", "));
+            return Problems.of(status, "not-acceptable", "Not acceptable",
+                    "this endpoint answers with " + supported + "; change the Accept header", List.of());
+        }
+        if (ex instanceof HttpRequestMethodNotSupportedException method) {
+            return Problems.of(status, "method-not-allowed", "Method not allowed",
+                    "method " + method.getMethod() + " is not allowed on " + request.getRequestURI()
+                            + (method.getSupportedHttpMethods() == null ? "" : "; use " + method.getSupportedHttpMethods()),
+                    List.of());
+        }
+        if (ex instanceof NoResourceFoundException || ex instanceof NoHandlerFoundException) {
+            return Problems.of(HttpStatus.NOT_FOUND, "not-found", "Not found",
+                    "no endpoint at " + abbreviate(request.getRequestURI())
+                            + "; the API is described at /v3/api-docs", List.of());
+        }
+        if (ex instanceof MaxUploadSizeExceededException) {
+            return Problems.of(HttpStatus.CONTENT_TOO_LARGE, "limit-exceeded", "Request exceeds a limit",
+                    "the upload is larger than allowed; send a smaller file", List.of());
+        }
+        if (ex instanceof MethodArgumentNotValidException invalid) {
+            List<String> errors = new ArrayList<>();
+            invalid.getBindingResult().getFieldErrors().forEach(f -> errors.add(f.getField() + ": " + f.getDefaultMessage()));
+            invalid.getBindingResult().getGlobalErrors().forEach(g -> errors.add(g.getDefaultMessage()));
+            return Problems.of(status, "invalid-request", "Invalid request", "the request is invalid: "
+                    + String.join("; ", errors), errors);
+        }
+        if (ex instanceof HandlerMethodValidationException invalid) {
+            List<String> errors = new ArrayList<>();
+            invalid.getParameterValidationResults().forEach(r -> r.getResolvableErrors().forEach(e ->
+                    errors.add(r.getMethodParameter().getParameterName() + ": " + e.getDefaultMessage())));
+            return Problems.of(status, "invalid-request", "Invalid request", "the request is invalid: "
+                    + String.join("; ", errors), errors);
+        }
+        if (status.is5xxServerError()) {
+            log.error("failure on {} {}", request.getMethod(), request.getRequestURI(), ex);
+            return Problems.of(status, "internal-error", "Internal error",
+                    "the service failed to answer this request; it has been logged", List.of());
+        }
+        HttpStatus known = HttpStatus.resolve(status.value());
+        String title = known == null ? "Error" : known.getReasonPhrase();
+        return Problems.of(status, "http-" + status.value(), title,
+                ex.getMessage() == null ? title : abbreviate(ex.getMessage()), List.of());
+    }
+
+    private static ProblemDetail unreadable(HttpMessageNotReadableException ex, HttpStatusCode status) {
+        JacksonException jackson = null;
+        for (Throwable t = ex.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof JacksonException j) {
+                jackson = j;
+                break;
+            }
+        }
+        if (jackson == null) {
+            String message = ex.getMessage() == null ? "" : ex.getMessage();
+            if (message.startsWith("Required request body is missing")) {
+                return Problems.of(status, "invalid-json", "Request body missing",
+                        "the request needs a JSON body", List.of());
+            }
+            return Problems.of(status, "invalid-json", "Unreadable request body",
+                    "the request body could not be read as JSON", List.of());
+        }
+        String path = path(jackson);
+        String where = "";
+        if (!path.isEmpty()) {
+            where = " at " + path;
+        } else if (jackson.getLocation() != null && jackson.getLocation().getLineNr() > 0) {
+            where = " at line " + jackson.getLocation().getLineNr() + ", column " + jackson.getLocation().getColumnNr();
+        }
+        String original = jackson.getOriginalMessage() == null ? "malformed JSON" : firstLine(jackson.getOriginalMessage());
+        // Jackson suggests enabling parser features; that advice is for us, not for the client.
+        for (String noise : new String[] {": enable ", " (start marker at ", " at [Source:"}) {
+            int at = original.indexOf(noise);
+            if (at > 0) {
+                original = original.substring(0, at);
+            }
+        }
+        return Problems.of(status, "invalid-json", "Invalid JSON",
+                "the request body is invalid" + where + ": " + abbreviate(original)
+                        + "; numbers must be finite JSON numbers (no NaN, Infinity, strings or null)",
+                path.isEmpty() ? List.of() : List.of(path));
+    }
+
+    /** {@code instances[0][3]} from Jackson's reference chain. */
+    static String path(JacksonException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JacksonException.Reference ref : e.getPath()) {
+            if (ref.getPropertyName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getPropertyName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String friendlyType(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return "a " + type.getSimpleName();
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    private static ResponseEntity<Object> respond(ProblemDetail problem, HttpServletRequest request,
+                                                  HttpHeaders extra) {
+        if (problem.getInstance() == null) {
+            problem.setInstance(java.net.URI.create(safePath(request.getRequestURI())));
+        }
+        HttpHeaders headers = new HttpHeaders();
+        if (extra != null) {
+            headers.putAll(extra);
+        }
+        headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return ResponseEntity.status(problem.getStatus()).headers(headers).body(ApiProblem.from(problem));
+    }
+
+    /** The request path as a URI reference, re-encoded so odd characters in it cannot break URI parsing. */
+    static String safePath(String raw) {
+        if (raw == null) {
+            return "/";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (char c : raw.toCharArray()) {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "/-._~%:".indexOf(c) >= 0) {
+                sb.append(c);
+            } else {
+                sb.append('_');
+            }
+        }
+        return abbreviate(sb.toString());
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mcdropout.system;
+
+import org.apache.catalina.Container;
+import org.apache.catalina.core.StandardHost;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.type.LogicalType;
+
+/** MVC, Jackson and Tomcat settings that make the API strict and its errors uniform. */
+@Configuration(proxyBeanMethods = false)
+public class WebConfig implements WebMvcConfigurer {
+
+    private final ApiKeyInterceptor apiKeyInterceptor;
+
+    public WebConfig(ApiKeyInterceptor apiKeyInterceptor) {
+        this.apiKeyInterceptor = apiKeyInterceptor;
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(apiKeyInterceptor);
+    }
+
+    /**
+     * A string, boolean or empty value where a number belongs is a 400, not a silent conversion: {@code "1"}
+     * would otherwise become 1.0 and {@code "NaN"} a NaN.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer strictNumbers() {
+        return builder -> {
+            for (LogicalType type : new LogicalType[] {LogicalType.Float, LogicalType.Integer, LogicalType.Boolean}) {
+                builder.withCoercionConfig(type, config -> {
+                    config.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+                    config.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+                    config.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+                });
+            }
+        };
+    }
+
+    /**
+     * Tomcat rejects an encoded slash ({@code %2F}) in the path with a bare 400 page before any of our code
+     * runs; passing it through lets the name validation answer with a problem that names the bad name. The
+     * decoded value is only ever matched against the model-name pattern, never used as a path.
+     */
+    @Bean
+    TomcatConnectorCustomizer encodedSlashPassthrough() {
+        return connector -> connector.setEncodedSolidusHandling("passthrough");
+    }
+
+    /** Errors Tomcat raises before a request reaches the application (bad URIs) are problems too. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        return factory -> factory.addContextCustomizers(context -> {
+            Container parent = context.getParent();
+            if (parent instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+            }
+        });
+    }
+}

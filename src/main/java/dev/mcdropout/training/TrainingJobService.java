@@ -1,0 +1,323 @@
+package dev.mcdropout.training;
+
+import dev.mcdropout.models.LoadedModel;
+import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.Dataset;
+import dev.mcdropout.nn.Trainer;
+import dev.mcdropout.nn.TrainingCancelledException;
+import dev.mcdropout.nn.TrainingConfig;
+import dev.mcdropout.nn.TrainingDivergedException;
+import dev.mcdropout.nn.TrainingResult;
+import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.system.Problems;
+import dev.mcdropout.system.RetryLaterException;
+import dev.mcdropout.training.TrainingDtos.JobStatus;
+import dev.mcdropout.training.TrainingDtos.TrainedModel;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * Runs training jobs on a bounded executor: {@code mcdropout.training.concurrency} threads (1 by default) and
+ * a queue of {@code queue-capacity} waiting jobs; a job that finds the queue full is refused with a 429.
+ *
+ * <p>A job that succeeds publishes its model through {@link ModelRegistry#publish}: the artifact is written,
+ * fsynced and renamed into the store (and, unless {@code activate} is false, the active pointer rewritten
+ * and the served reference swapped) before the job's status becomes SUCCEEDED, so a status that was ever
+ * reported as SUCCEEDED survives a restart. A failed or cancelled job never reaches the store.
+ *
+ * <p>Job records live in memory only: the newest {@code retained-jobs} finished jobs, plus all queued and
+ * running ones.
+ */
+public class TrainingJobService implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
+
+    private final ModelRegistry registry;
+    private final TrainingProperties properties;
+    private final TrainingMetrics metrics;
+    private final Trainer trainer = new Trainer();
+    private final Clock clock;
+    private final ThreadPoolExecutor executor;
+    /** Insertion (creation) order; guarded by itself. */
+    private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
+
+    public TrainingJobService(ModelRegistry registry, TrainingProperties properties, TrainingMetrics metrics,
+                              Clock clock) {
+        this.registry = registry;
+        this.properties = properties;
+        this.metrics = metrics;
+        this.clock = clock;
+        BlockingQueue<Runnable> queue = properties.queueCapacity() == 0
+                ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(properties.queueCapacity());
+        this.executor = new ThreadPoolExecutor(properties.concurrency(), properties.concurrency(), 0L,
+                TimeUnit.MILLISECONDS, queue, new TrainingThreads(properties.nice()), new ThreadPoolExecutor.AbortPolicy());
+        metrics.activeJobs(JobStatus.QUEUED, () -> count(JobStatus.QUEUED));
+        metrics.activeJobs(JobStatus.RUNNING, () -> count(JobStatus.RUNNING));
+    }
+
+    /** Queues a job, or throws a 429 problem when the queue is full. */
+    public TrainingJob submit(String name, Dataset dataset, TrainingConfig config, boolean activate) {
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config,
+                TrainingRequests.describe(config), activate, clock.instant());
+        FutureTask<Void> task = new FutureTask<>(() -> run(job), null);
+        job.attach(task);
+        synchronized (jobs) {
+            jobs.put(job.id(), job);
+        }
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            synchronized (jobs) {
+                jobs.remove(job.id());
+            }
+            metrics.jobRejected();
+            throw new RetryLaterException(HttpStatus.TOO_MANY_REQUESTS, "training-queue-full", "Training queue full",
+                    "the service is already training " + properties.concurrency() + " job(s) with "
+                            + properties.queueCapacity() + " waiting (mcdropout.training.queue-capacity); "
+                            + "retry later or cancel a queued job", properties.retryAfter());
+        }
+        log.info("queued training job {} for model {} ({} rows, {} features)", job.id(), name, dataset.size(),
+                dataset.featureCount());
+        return job;
+    }
+
+    public Optional<TrainingJob> find(String id) {
+        synchronized (jobs) {
+            return Optional.ofNullable(jobs.get(id));
+        }
+    }
+
+    /** Newest first. */
+    public List<TrainingJob> list() {
+        List<TrainingJob> all;
+        synchronized (jobs) {
+            all = new ArrayList<>(jobs.values());
+        }
+        java.util.Collections.reverse(all);
+        return all;
+    }
+
+    /**
+     * Cancels a queued or running job and waits up to {@code wait} for it to stop (a running job stops before
+     * its next mini-batch). Returns whether the job has finished.
+     */
+    public boolean cancel(TrainingJob job, Duration wait) {
+        Future<?> queued = job.requestCancel(clock.instant());
+        if (queued != null) {
+            executor.remove((Runnable) queued);
+            metrics.jobFinished(JobStatus.CANCELLED);
+            log.info("cancelled queued training job {}", job.id());
+            prune();
+        }
+        return awaitFinished(job, wait);
+    }
+
+    /** Waits up to {@code timeout} for the job to reach a final status; true when it did. */
+    public boolean awaitFinished(TrainingJob job, Duration timeout) {
+        try {
+            job.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return job.status().finished();
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    private void run(TrainingJob job) {
+        Dataset data = job.start(clock.instant());
+        if (data == null) {
+            return; // cancelled while it waited
+        }
+        metrics.rowsTrained(data.size());
+        log.info("training job {} started: model {}, {} rows, up to {} epochs", job.id(), job.name(), data.size(),
+                job.config().epochs());
+        long[] last = {System.nanoTime()};
+        JobStatus outcome;
+        try {
+            TrainingResult result = trainer.train(data, job.config(), (epoch, epochs, history) -> {
+                long now = System.nanoTime();
+                metrics.epoch(now - last[0]);
+                last[0] = now;
+                job.progress(epoch, history);
+            }, job::cancelRequested);
+            data = null;
+            if (job.cancelRequested()) {
+                throw new TrainingCancelledException(result.history().loss().size());
+            }
+            ModelArtifact artifact = new ModelArtifact(result.network(), job.hyperparameters(), result.history(),
+                    artifactMetrics(result), clock.instant());
+            // Durable (fsync + atomic rename, and the active pointer when activating) before SUCCEEDED is visible.
+            LoadedModel saved = registry.publish(job.name(), artifact, job.activate());
+            job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(), clock.instant());
+            outcome = JobStatus.SUCCEEDED;
+            log.info("training job {} saved model {} version {}{} (validation accuracy {})", job.id(), saved.name(),
+                    saved.version(), job.activate() ? " and activated it" : "", result.validationAccuracy());
+        } catch (TrainingCancelledException e) {
+            job.cancelled(clock.instant());
+            outcome = JobStatus.CANCELLED;
+            log.info("training job {} cancelled: {}", job.id(), e.getMessage());
+        } catch (TrainingDivergedException e) {
+            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
+                    e.getMessage(), List.of("hyperparameters.learningRate")), clock.instant());
+            outcome = JobStatus.FAILED;
+        } catch (IllegalArgumentException e) {
+            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
+                    e.getMessage(), List.of()), clock.instant());
+            outcome = JobStatus.FAILED;
+        } catch (OutOfMemoryError e) {
+            job.fail(Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
+                    "the network or data set does not fit in memory; use fewer or smaller hidden layers or fewer rows",
+                    List.of()), clock.instant());
+            outcome = JobStatus.FAILED;
+        } catch (Exception | Error e) {
+            log.error("training job {} for model {} failed", job.id(), job.name(), e);
+            ProblemDetail problem = Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                    "training failed inside the service; it has been logged", List.of());
+            job.fail(problem, clock.instant());
+            outcome = JobStatus.FAILED;
+        }
+        metrics.jobFinished(outcome);
+        prune();
+    }
+
+    private static Map<String, Double> artifactMetrics(TrainingResult result) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (Double.isFinite(result.validationLoss())) {
+            m.put("validationLoss", result.validationLoss());
+        }
+        if (Double.isFinite(result.validationAccuracy())) {
+            m.put("validationAccuracy", result.validationAccuracy());
+        }
+        m.put("bestEpoch", (double) result.bestEpoch());
+        m.put("epochsTrained", (double) result.history().loss().size());
+        return m;
+    }
+
+    /** Forgets the oldest finished jobs beyond {@code retained-jobs}. */
+    private void prune() {
+        synchronized (jobs) {
+            long finished = jobs.values().stream().filter(j -> j.status().finished()).count();
+            Iterator<TrainingJob> it = jobs.values().iterator();
+            while (finished > properties.retainedJobs() && it.hasNext()) {
+                if (it.next().status().finished()) {
+                    it.remove();
+                    finished--;
+                }
+            }
+        }
+    }
+
+    private int count(JobStatus status) {
+        synchronized (jobs) {
+            return (int) jobs.values().stream().filter(j -> j.status() == status).count();
+        }
+    }
+
+    @Override
+    public void destroy() throws InterruptedException {
+        for (TrainingJob job : list()) {
+            job.requestCancel(clock.instant());
+        }
+        executor.shutdownNow();
+        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+            log.warn("training threads did not stop within 30 s");
+        }
+    }
+
+    /** Daemon threads that lower their own OS priority (see {@link TrainingThreads#lowerPriority}). */
+    static final class TrainingThreads implements java.util.concurrent.ThreadFactory {
+
+        private final AtomicInteger count = new AtomicInteger();
+        private final int nice;
+
+        TrainingThreads(int nice) {
+            this.nice = nice;
+        }
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(() -> {
+                lowerPriority(nice);
+                r.run();
+            }, "mcdropout-training-" + count.incrementAndGet());
+            t.setDaemon(true);
+            // Ignored by HotSpot on Linux without privileges; the niceness below is what the kernel honours.
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        }
+
+        /**
+         * Raises the calling thread's nice value. On Linux nice is per thread, so {@code renice} on this
+         * thread's id (read from {@code /proc/thread-self}) affects training only: when a prediction and a
+         * training step compete for a core, the scheduler gives the prediction about 90% of it (CFS weights
+         * 1024 vs 110 at nice 10). Raising nice needs no privileges. Where {@code /proc} or {@code renice} is
+         * missing the thread simply keeps the normal priority.
+         */
+        static void lowerPriority(int nice) {
+            if (nice <= 0) {
+                return;
+            }
+            try {
+                java.nio.file.Path self = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"));
+                String tid = self.getFileName().toString();
+                if (!tid.matches("[0-9]{1,10}")) {
+                    return;
+                }
+                Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    log.warn("renice of training thread {} timed out", tid);
+                } else if (p.exitValue() != 0) {
+                    log.warn("renice of training thread {} failed (exit {}); training runs at normal priority", tid,
+                            p.exitValue());
+                } else {
+                    log.info("training thread {} runs at nice {}", tid, niceOf(self));
+                }
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                log.info("cannot lower the training thread's priority here ({}); it runs at normal priority",
+                        e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Field 19 of {@code /proc/<pid>/task/<tid>/stat}. */
+        static String niceOf(java.nio.file.Path thread) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc").resolve(thread).resolve("stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return fields[16];
+            } catch (java.io.IOException | RuntimeException e) {
+                return "?";
+            }
+        }
+    }
+}

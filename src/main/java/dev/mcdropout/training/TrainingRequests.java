@@ -1,0 +1,248 @@
+package dev.mcdropout.training;
+
+import dev.mcdropout.models.ModelNames;
+import dev.mcdropout.nn.Dataset;
+import dev.mcdropout.nn.Optimizer;
+import dev.mcdropout.nn.TrainingConfig;
+import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.training.TrainingDtos.Hyperparameters;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Turns what a client sent into a checked {@link Dataset} and {@link TrainingConfig}, or a 4xx problem that
+ * names the field and the allowed range. Every number a client can send is bounded here.
+ */
+final class TrainingRequests {
+
+    /** Learning rates above this only diverge; the bound keeps the number a client sends finite and sane. */
+    static final double MAX_LEARNING_RATE = 10.0;
+    static final double MAX_L2 = 10.0;
+    static final double MAX_VALIDATION_FRACTION = 0.9;
+
+    private final TrainingLimits limits;
+
+    TrainingRequests(TrainingLimits limits) {
+        this.limits = limits;
+    }
+
+    static void requireKnown(Map<String, Object> unknown, String where) {
+        if (unknown != null && !unknown.isEmpty()) {
+            List<String> names = unknown.keySet().stream().map(CsvDatasetReader::abbreviate).toList();
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "unknown-field", "Unknown field",
+                    where + " has unknown field(s) " + names + "; check the spelling against /v3/api-docs", names);
+        }
+    }
+
+    String name(String name) {
+        return ModelNames.require(name);
+    }
+
+    /** Rows and labels from JSON: checks counts and limits, then builds the data set. */
+    Dataset dataset(double[][] features, List<String> labels) {
+        if (features == null || labels == null) {
+            throw invalidRequest("dataset needs both 'features' (rows of numbers) and 'labels' (one string per row)",
+                    features == null ? "dataset.features" : "dataset.labels");
+        }
+        if (features.length > limits.maxTrainingRows()) {
+            throw ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, "max-training-rows",
+                    "the data set has " + features.length + " rows, more than the " + limits.maxTrainingRows()
+                            + " allowed");
+        }
+        if (features.length == 0) {
+            throw invalidDataset("the data set has no rows");
+        }
+        if (features.length != labels.size()) {
+            throw invalidDataset("the data set has " + features.length + " feature rows but " + labels.size()
+                    + " labels; give one label per row");
+        }
+        int width = -1;
+        for (int i = 0; i < features.length; i++) {
+            if (features[i] == null) {
+                throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers");
+            }
+            if (width < 0) {
+                width = features[i].length;
+                if (width > limits.maxTrainingFeatures()) {
+                    throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-training-features",
+                            "rows have " + width + " features, more than the " + limits.maxTrainingFeatures()
+                                    + " allowed");
+                }
+            } else if (features[i].length != width) {
+                throw invalidDataset("all rows need the same number of features: row 0 has " + width + ", row " + i
+                        + " has " + features[i].length);
+            }
+            if (labels.get(i) == null) {
+                throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label");
+            }
+        }
+        return build(features, labels);
+    }
+
+    Dataset dataset(CsvDatasetReader.Parsed csv) {
+        return build(csv.features(), csv.labels());
+    }
+
+    private Dataset build(double[][] features, List<String> labels) {
+        try {
+            return Dataset.of(features, labels);
+        } catch (IllegalArgumentException e) {
+            throw invalidDataset(e.getMessage());
+        }
+    }
+
+    /** Defaults from the engine, overridden field by field; every value checked against its range. */
+    TrainingConfig config(Hyperparameters h) {
+        TrainingConfig d = TrainingConfig.defaults();
+        if (h == null) {
+            return d;
+        }
+        requireKnown(h.unknown(), "hyperparameters");
+        List<Integer> hidden = d.hiddenLayers();
+        if (h.hiddenLayers() != null) {
+            if (h.hiddenLayers().size() > limits.maxHiddenLayers()) {
+                throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-hidden-layers",
+                        "hiddenLayers has " + h.hiddenLayers().size() + " layers, more than the "
+                                + limits.maxHiddenLayers() + " allowed");
+            }
+            hidden = new ArrayList<>();
+            for (int i = 0; i < h.hiddenLayers().size(); i++) {
+                Integer units = h.hiddenLayers().get(i);
+                if (units == null || units < 1) {
+                    throw invalidHyperparameter("hiddenLayers[" + i + "]",
+                            "every hidden layer needs at least 1 unit, got " + units);
+                }
+                if (units > limits.maxHiddenUnits()) {
+                    throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-hidden-units",
+                            "hiddenLayers[" + i + "] has " + units + " units, more than the " + limits.maxHiddenUnits()
+                                    + " allowed per layer");
+                }
+                hidden.add(units);
+            }
+        }
+        List<Double> dropout;
+        if (h.dropout() == null) {
+            // the engine's default probability, on however many layers the client asked for
+            double p = d.dropout().isEmpty() ? 0.0 : d.dropout().get(0);
+            dropout = hidden.stream().map(u -> p).toList();
+        } else {
+            dropout = h.dropout().forLayers(hidden.size());
+            if (dropout.size() != hidden.size()) {
+                throw invalidHyperparameter("dropout", "give one probability for all hidden layers or a list with one "
+                        + "per hidden layer; there are " + hidden.size() + " hidden layers but " + dropout.size()
+                        + " probabilities");
+            }
+            for (int i = 0; i < dropout.size(); i++) {
+                probability(h.dropout().perLayer() == null ? "dropout" : "dropout[" + i + "]", dropout.get(i));
+            }
+        }
+        double inputDropout = h.inputDropout() == null ? d.inputDropout() : probability("inputDropout", h.inputDropout());
+        int epochs = d.epochs();
+        if (h.epochs() != null) {
+            if (h.epochs() < 1) {
+                throw invalidHyperparameter("epochs", "epochs must be at least 1, got " + h.epochs());
+            }
+            if (h.epochs() > limits.maxEpochs()) {
+                throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-epochs",
+                        "epochs is " + h.epochs() + ", more than the " + limits.maxEpochs() + " allowed");
+            }
+            epochs = h.epochs();
+        }
+        int batchSize = d.batchSize();
+        if (h.batchSize() != null) {
+            if (h.batchSize() < 1 || h.batchSize() > limits.maxTrainingRows()) {
+                throw invalidHyperparameter("batchSize", "batchSize must be between 1 and " + limits.maxTrainingRows()
+                        + ", got " + h.batchSize());
+            }
+            batchSize = h.batchSize();
+        }
+        double learningRate = h.learningRate() == null ? d.learningRate()
+                : range("learningRate", h.learningRate(), 0, false, MAX_LEARNING_RATE, true);
+        Optimizer optimizer = d.optimizer();
+        if (h.optimizer() != null) {
+            optimizer = switch (h.optimizer().toLowerCase(Locale.ROOT)) {
+                case "adam" -> Optimizer.ADAM;
+                case "sgd" -> Optimizer.SGD;
+                default -> throw invalidHyperparameter("optimizer", "optimizer must be 'adam' or 'sgd', got '"
+                        + CsvDatasetReader.abbreviate(h.optimizer()) + "'");
+            };
+        }
+        double momentum = h.momentum() == null ? d.momentum() : range("momentum", h.momentum(), 0, true, 1, false);
+        double l2 = h.l2() == null ? d.l2() : range("l2", h.l2(), 0, true, MAX_L2, true);
+        double validationFraction = h.validationFraction() == null ? d.validationFraction()
+                : range("validationFraction", h.validationFraction(), 0, true, MAX_VALIDATION_FRACTION, true);
+        int patience = d.earlyStoppingPatience();
+        if (h.earlyStoppingPatience() != null) {
+            if (h.earlyStoppingPatience() < 0 || h.earlyStoppingPatience() > limits.maxEpochs()) {
+                throw invalidHyperparameter("earlyStoppingPatience", "earlyStoppingPatience must be between 0 (off) and "
+                        + limits.maxEpochs() + ", got " + h.earlyStoppingPatience());
+            }
+            patience = h.earlyStoppingPatience();
+        }
+        long seed = h.seed() == null ? d.seed() : h.seed();
+        boolean standardize = h.standardize() == null ? d.standardize() : h.standardize();
+        try {
+            return new TrainingConfig(hidden, dropout, inputDropout, epochs, batchSize, learningRate, optimizer, momentum,
+                    l2, validationFraction, patience, seed, standardize, d.dataType());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("invalid-hyperparameters", "Invalid hyperparameters", e.getMessage());
+        }
+    }
+
+    /** The effective hyperparameters, as stored with the model and shown in its metadata. */
+    static Map<String, Object> describe(TrainingConfig c) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("hiddenLayers", c.hiddenLayers());
+        h.put("dropout", c.dropout());
+        h.put("inputDropout", c.inputDropout());
+        h.put("epochs", c.epochs());
+        h.put("batchSize", c.batchSize());
+        h.put("learningRate", c.learningRate());
+        h.put("optimizer", c.optimizer().name().toLowerCase(Locale.ROOT));
+        h.put("momentum", c.momentum());
+        h.put("l2", c.l2());
+        h.put("validationFraction", c.validationFraction());
+        h.put("earlyStoppingPatience", c.earlyStoppingPatience());
+        h.put("seed", c.seed());
+        h.put("standardize", c.standardize());
+        return h;
+    }
+
+    private static double probability(String field, double p) {
+        return range(field, p, 0, true, 1, false);
+    }
+
+    private static double range(String field, double value, double min, boolean minInclusive, double max,
+                                boolean maxInclusive) {
+        boolean ok = Double.isFinite(value)
+                && (minInclusive ? value >= min : value > min)
+                && (maxInclusive ? value <= max : value < max);
+        if (!ok) {
+            throw invalidHyperparameter(field, field + " must be in " + (minInclusive ? "[" : "(") + fmt(min) + ", "
+                    + fmt(max) + (maxInclusive ? "]" : ")") + ", got " + value);
+        }
+        return value;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    static ProblemException invalidHyperparameter(String field, String detail) {
+        return new ProblemException(HttpStatus.BAD_REQUEST, "invalid-hyperparameters", "Invalid hyperparameters",
+                detail, List.of("hyperparameters." + field));
+    }
+
+    static ProblemException invalidDataset(String detail) {
+        return ProblemException.unprocessable("invalid-dataset", "Invalid data set", detail);
+    }
+
+    static ProblemException invalidRequest(String detail, String field) {
+        return new ProblemException(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail,
+                List.of(field));
+    }
+}

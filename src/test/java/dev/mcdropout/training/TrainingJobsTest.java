@@ -1,0 +1,268 @@
+package dev.mcdropout.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** Training jobs on a real server: JSON and CSV uploads, polling, prediction, cancellation, queueing, swaps. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "mcdropout.security.api-key=" + TrainingTestSupport.API_KEY,
+        "mcdropout.startup.train-default-model=false",
+        "mcdropout.training.concurrency=1",
+        "mcdropout.training.queue-capacity=1",
+        "mcdropout.training.retry-after=7s",
+})
+class TrainingJobsTest extends TrainingTestSupport {
+
+    private static final Duration FINISH = Duration.ofMinutes(3);
+    /** Runs until cancelled: many epochs, no early stopping, tiny batches. */
+    private static final String ENDLESS = "{\"epochs\":10000,\"earlyStoppingPatience\":0,\"batchSize\":4,\"hiddenLayers\":[32]}";
+
+    @TempDir
+    static Path store;
+
+    @DynamicPropertySource
+    static void storeDir(DynamicPropertyRegistry registry) {
+        registry.add("mcdropout.store.dir", () -> store.toString());
+    }
+
+    @AfterEach
+    void cancelLeftovers() throws Exception {
+        for (JsonNode job : json(get("/train/jobs"))) {
+            String status = job.get("status").asString();
+            if (status.equals("QUEUED") || status.equals("RUNNING")) {
+                delete("/train/jobs/" + job.get("id").asString());
+            }
+        }
+    }
+
+    @Test
+    void trainFromJsonPollToCompletionAndPredictWithTheNewModel() throws Exception {
+        Blobs data = blobs(30, 1);
+        HttpResponse<String> posted = postJson("/train", trainJson("blobs-json", data.datasetJson(),
+                "{\"epochs\":40,\"hiddenLayers\":[16],\"dropout\":0.1,\"seed\":3}"));
+        assertThat(posted.statusCode()).isEqualTo(202);
+        JsonNode job = json(posted);
+        String id = job.get("id").asString();
+        assertThat(posted.headers().firstValue("Location")).hasValue("/train/jobs/" + id);
+        assertThat(job.get("name").asString()).isEqualTo("blobs-json");
+        assertThat(job.get("status").asString()).isIn("QUEUED", "RUNNING");
+        assertThat(job.get("epochs").asInt()).isEqualTo(40);
+        assertThat(job.get("createdAt").asString()).isNotEmpty();
+
+        JsonNode done = awaitFinished(id, FINISH);
+        assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("model").get("name").asString()).isEqualTo("blobs-json");
+        assertThat(done.get("model").get("version").asInt()).isEqualTo(1);
+        int epochs = done.get("epoch").asInt();
+        assertThat(epochs).isBetween(1, 40);
+        JsonNode history = done.get("history");
+        for (String series : List.of("loss", "trainAccuracy", "validationAccuracy", "validationLoss")) {
+            assertThat(history.get(series).size()).as(series).isEqualTo(epochs);
+        }
+        assertThat(done.get("startedAt").asString()).isNotEmpty();
+        assertThat(done.get("finishedAt").asString()).isNotEmpty();
+        assertThat(done.has("error")).isFalse();
+        assertThat(files(store)).contains("blobs-json/1.zip");
+
+        Blobs unseen = blobs(20, 99);
+        JsonNode answer = json(postJson("/predict?model=blobs-json&mcSamples=30&seed=5", instances(unseen.rows())));
+        assertThat(answer.get("model").get("version").asInt()).isEqualTo(1);
+        assertThat(answer.get("classes").toString()).isEqualTo("[\"a\",\"b\",\"c\"]");
+        assertThat(accuracy(answer, unseen.labels())).isGreaterThanOrEqualTo(0.9);
+    }
+
+    @Test
+    void trainFromCsvUploadWithANamedLabelColumn() throws Exception {
+        Blobs data = blobs(30, 2);
+        HttpResponse<String> posted = postMultipart("/train", new Multipart()
+                .file("data", "blobs.csv", "text/csv", data.csv())
+                .field("name", "blobs-csv")
+                .field("labelColumn", "species")
+                .field("hyperparameters", "{\"epochs\":40,\"hiddenLayers\":[16],\"dropout\":[0.1]}"));
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+        JsonNode job = json(posted);
+        assertThat(job.get("rows").asInt()).isEqualTo(90);
+        assertThat(job.get("features").asInt()).isEqualTo(4);
+        assertThat(job.get("classes").toString()).isEqualTo("[\"a\",\"b\",\"c\"]");
+
+        JsonNode done = awaitFinished(job.get("id").asString(), FINISH);
+        assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
+        Blobs unseen = blobs(20, 98);
+        JsonNode answer = json(postJson("/predict?model=blobs-csv&mcSamples=30", instances(unseen.rows())));
+        assertThat(answer.get("model").get("version").asInt()).isEqualTo(done.get("model").get("version").asInt());
+        assertThat(accuracy(answer, unseen.labels())).isGreaterThanOrEqualTo(0.9);
+        JsonNode metadata = json(get("/models/blobs-csv/versions/1"));
+        assertThat(metadata.toString()).contains("\"hiddenLayers\":[16]");
+    }
+
+    @Test
+    void cancelARunningJobSavesNothing() throws Exception {
+        JsonNode job = json(postJson("/train", trainJson("blobs-cancel", blobs(400, 3).datasetJson(), ENDLESS)));
+        String id = job.get("id").asString();
+        awaitRunning(id);
+
+        HttpResponse<String> cancelled = delete("/train/jobs/" + id);
+        assertThat(cancelled.statusCode()).isEqualTo(200);
+        assertThat(json(cancelled).get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(json(get("/train/jobs/" + id)).get("finishedAt").asString()).isNotEmpty();
+        assertThat(files(store)).noneMatch(f -> f.startsWith("blobs-cancel"));
+        assertThat(get("/models/blobs-cancel/versions/1").statusCode()).isEqualTo(404);
+
+        HttpResponse<String> again = delete("/train/jobs/" + id);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    }
+
+    @Test
+    void aJobWhileAnotherRunsQueuesAndAFullQueueGets429() throws Exception {
+        String running = json(postJson("/train", trainJson("blobs-busy", blobs(400, 4).datasetJson(), ENDLESS)))
+                .get("id").asString();
+        awaitRunning(running);
+
+        HttpResponse<String> second = postJson("/train", trainJson("blobs-waiting", blobs(10, 5).datasetJson(), null));
+        assertThat(second.statusCode()).isEqualTo(202);
+        String queued = json(second).get("id").asString();
+        Thread.sleep(200);
+        JsonNode waiting = json(get("/train/jobs/" + queued));
+        assertThat(waiting.get("status").asString()).isEqualTo("QUEUED");
+        assertThat(waiting.has("startedAt")).isFalse();
+
+        HttpResponse<String> third = postJson("/train", trainJson("blobs-refused", blobs(10, 6).datasetJson(), null));
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(third.headers().firstValue("Retry-After")).hasValue("7");
+        assertThat(third.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(json(third).get("detail").asString()).contains("queue-capacity");
+
+        // cancelling the queued job frees its slot at once
+        HttpResponse<String> cancelled = delete("/train/jobs/" + queued);
+        assertThat(json(cancelled).get("status").asString()).isEqualTo("CANCELLED");
+        HttpResponse<String> fourth = postJson("/train", trainJson("blobs-later", blobs(10, 7).datasetJson(), null));
+        assertThat(fourth.statusCode()).isEqualTo(202);
+        delete("/train/jobs/" + json(fourth).get("id").asString());
+        assertThat(json(delete("/train/jobs/" + running)).get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(files(store)).noneMatch(f -> f.startsWith("blobs-busy") || f.startsWith("blobs-waiting")
+                || f.startsWith("blobs-later") || f.startsWith("blobs-refused"));
+        assertThat(get("/actuator/prometheus").body()).contains("mcdropout_training_jobs_rejected_total");
+    }
+
+    @Test
+    void predictionsDuringTrainingAreAnsweredByThePreviousVersion() throws Exception {
+        Blobs small = blobs(30, 8);
+        HttpResponse<String> first = postJson("/train?wait=true", trainJson("blobs-swap", small.datasetJson(),
+                "{\"epochs\":20,\"hiddenLayers\":[8]}"));
+        assertThat(first.statusCode()).as("wait=true answers with the finished job").isEqualTo(200);
+        assertThat(json(first).get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(json(first).get("model").get("version").asInt()).isEqualTo(1);
+
+        String id = json(postJson("/train", trainJson("blobs-swap", blobs(200, 9).datasetJson(),
+                "{\"epochs\":40,\"earlyStoppingPatience\":0,\"batchSize\":16,\"hiddenLayers\":[32]}"))).get("id").asString();
+        awaitRunning(id);
+        String probe = instances(blobs(2, 10).rows());
+        int duringTraining = 0;
+        while (true) {
+            JsonNode answer = json(postJson("/predict?model=blobs-swap&mcSamples=10", probe));
+            String status = json(get("/train/jobs/" + id)).get("status").asString();
+            if (!status.equals("RUNNING")) {
+                break;
+            }
+            // the job was still running after this prediction was answered, so it must come from version 1
+            assertThat(answer.get("model").get("version").asInt()).isEqualTo(1);
+            duringTraining++;
+        }
+        assertThat(duringTraining).isPositive();
+        JsonNode done = awaitFinished(id, FINISH);
+        assertThat(done.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(done.get("model").get("version").asInt()).isEqualTo(2);
+        assertThat(json(postJson("/predict?model=blobs-swap&mcSamples=10", probe)).get("model").get("version").asInt())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void activateFalseSavesAVersionWithoutServingIt() throws Exception {
+        Blobs data = blobs(20, 11);
+        assertThat(postJson("/train?wait=true", trainJson("blobs-staged", data.datasetJson(), "{\"epochs\":5}"))
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> staged = postJson("/train?wait=true", "{\"name\":\"blobs-staged\",\"activate\":false,"
+                + "\"dataset\":" + data.datasetJson() + ",\"hyperparameters\":{\"epochs\":5}}");
+        assertThat(json(staged).get("model").get("version").asInt()).isEqualTo(2);
+        assertThat(json(staged).get("activate").asBoolean()).isFalse();
+        assertThat(json(postJson("/predict?model=blobs-staged", instances(data.rows()))).get("model").get("version")
+                .asInt()).isEqualTo(1);
+        assertThat(files(store)).contains("blobs-staged/1.zip", "blobs-staged/2.zip");
+    }
+
+    @Test
+    void aJobThatFailsReportsAProblemAndSavesNothing() throws Exception {
+        // values near Double.MAX_VALUE overflow the FLOAT network (and its standardisation) at once
+        String huge = "{\"features\":[[1e300,1],[-1e300,2],[1e300,3],[-1e300,4]],\"labels\":[\"a\",\"b\",\"a\",\"b\"]}";
+        HttpResponse<String> posted = postJson("/train?wait=true", trainJson("blobs-broken", huge,
+                "{\"epochs\":3,\"validationFraction\":0}"));
+        JsonNode job = json(posted);
+        assertThat(job.get("status").asString()).as(posted.body()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("status").asInt()).isBetween(400, 599);
+        assertThat(job.get("error").get("detail").asString()).isNotEmpty();
+        assertThat(job.has("model")).isFalse();
+        assertThat(files(store)).noneMatch(f -> f.startsWith("blobs-broken"));
+    }
+
+    @Test
+    void mutatingTrainingEndpointsNeedTheApiKey() throws Exception {
+        HttpResponse<String> noKey = http.send(java.net.http.HttpRequest.newBuilder(uri("/train"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(trainJson("nokey", blobs(5, 1).datasetJson(), null)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        HttpResponse<String> wrongKey = http.send(java.net.http.HttpRequest.newBuilder(uri("/train/jobs/x"))
+                .header("X-API-Key", "wrong").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongKey.statusCode()).isEqualTo(403);
+        assertThat(get("/train/jobs").statusCode()).as("reading jobs is open").isEqualTo(200);
+    }
+
+    @Test
+    void jobsAreListedNewestFirstAndMetricsAndOpenApiDescribeThem() throws Exception {
+        Blobs data = blobs(10, 12);
+        String a = json(postJson("/train?wait=true", trainJson("blobs-list", data.datasetJson(), "{\"epochs\":2}"))).get("id").asString();
+        String b = json(postJson("/train?wait=true", trainJson("blobs-list", data.datasetJson(), "{\"epochs\":2}"))).get("id").asString();
+        List<String> ids = new ArrayList<>();
+        json(get("/train/jobs")).forEach(j -> ids.add(j.get("id").asString()));
+        assertThat(ids.indexOf(b)).isNotNegative().isLessThan(ids.indexOf(a));
+
+        String prometheus = get("/actuator/prometheus").body();
+        assertThat(prometheus).contains("mcdropout_training_jobs_finished_total{", "status=\"succeeded\"",
+                "mcdropout_training_jobs_active{", "mcdropout_training_epoch_duration_seconds_count",
+                "mcdropout_training_rows_sum");
+
+        JsonNode api = json(get("/v3/api-docs"));
+        JsonNode train = api.get("paths").get("/train").get("post");
+        assertThat(train.get("operationId").asString()).isEqualTo("train");
+        assertThat(train.get("requestBody").get("content").has("application/json")).isTrue();
+        assertThat(train.get("requestBody").get("content").has("multipart/form-data")).isTrue();
+        assertThat(train.get("responses").get("429").get("content").has("application/problem+json")).isTrue();
+        assertThat(api.get("paths").get("/train/jobs/{id}").get("get").get("operationId").asString()).isEqualTo("getTrainingJob");
+        assertThat(api.get("paths").get("/train/jobs/{id}").get("delete").get("operationId").asString()).isEqualTo("cancelTrainingJob");
+        assertThat(api.get("paths").get("/train/jobs").get("get").get("operationId").asString()).isEqualTo("listTrainingJobs");
+    }
+
+    static double accuracy(JsonNode answer, List<String> labels) {
+        int correct = 0;
+        JsonNode predictions = answer.get("predictions");
+        for (int i = 0; i < labels.size(); i++) {
+            if (predictions.get(i).get("predictedClass").asString().equals(labels.get(i))) {
+                correct++;
+            }
+        }
+        return (double) correct / labels.size();
+    }
+}
