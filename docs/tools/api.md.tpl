@@ -16,6 +16,7 @@ The machine-readable contract is the OpenAPI document at
   [download](#download-an-artifact), [import](#import-an-artifact), [activate](#activate-a-version),
   [delete](#delete-a-version)
 - [Errors](#errors)
+- [Generated clients](#generated-clients)
 - [Security](#security)
 - [Operations: health, info, metrics, Prometheus](#operations)
 - [Configuration](#configuration)
@@ -151,6 +152,28 @@ are always 4xx, never a 5xx or a stack trace.
 | 413 | Body over `max-predict-body` / `max-artifact-body` |
 | 422 | Rows that do not fit the model; an invalid artifact |
 | 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout` |
+
+## Generated clients
+
+The build itself uses a generated client. `src/test/resources/openapi/mc-dropout-service.json` is a
+snapshot of `/v3/api-docs` (keys sorted, server `http://localhost:8080`); `./mvnw verify` generates a Java
+client from it with openapi-generator's Maven plugin (generator `java`, library `native`, into
+`target/generated-test-sources/openapi`, packages `dev.mcdropout.client.api`, `.model`, `.invoker`), and
+`GeneratedClientTest` lists models, predicts with `mcSamples=100`, trains a model and predicts with it
+through that client alone. `OpenApiContractTest` fails, naming the JSON pointers that differ, when the
+served document no longer equals the snapshot. After an intended API change, refresh and commit it:
+
+```bash
+./mvnw test -Dtest=OpenApiContractTest -Dopenapi.snapshot.update=true
+git diff src/test/resources/openapi/mc-dropout-service.json
+```
+
+(If the snapshot is missing or no longer generates compiling code, add `-Dcodegen.skip=true` to that
+command.) One generator option matters to anyone generating a Java client: `Hyperparameters.dropout` is
+`oneOf` number | array of numbers, whose `oneOf` wrapper the java generator (7.25.0) emits as code that
+does not compile; the build maps that schema to a small hand-written type
+(`schemaMappings: Hyperparameters_dropout=...`, see `pom.xml`), and sets `containerDefaultToNull=true`
+so that an unset `hiddenLayers` is not sent as `[]` (which asks for softmax regression).
 
 ## Security
 

@@ -7,24 +7,24 @@ import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
-import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.McDropoutProperties;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
  * Gets the service to a usable state at start: loads the active version of every stored model, and when the
- * store is empty trains the default model on the bundled digits data on a background thread. Until a
- * model is active the "models" health indicator keeps readiness DOWN; liveness is unaffected.
+ * store is empty trains the default model on the bundled digits data on a background thread at the
+ * training jobs' lowered priority. Until a model is active the "models" health indicator keeps readiness
+ * DOWN; liveness is unaffected.
  */
 @Component
 public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean {
@@ -33,13 +33,21 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
 
     private final ModelRegistry registry;
     private final McDropoutProperties properties;
+    private final BackgroundThreads threads;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile String status;
     private volatile Thread worker;
 
-    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties) {
+    /**
+     * @param nice the niceness training jobs run at ({@code mcdropout.training.nice}, validated where the
+     *             training package binds it): this is training too, and on a first start it must not starve
+     *             predictions of a model imported while it runs
+     */
+    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties,
+                                 @Value("${mcdropout.training.nice:10}") int nice) {
         this.registry = registry;
         this.properties = properties;
+        this.threads = new BackgroundThreads("mcdropout-default-model", nice);
     }
 
     @Override
@@ -53,8 +61,7 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             return;
         }
         status = "training the default model '" + properties.defaultModel() + "' on the bundled digits data";
-        Thread thread = new Thread(this::trainDefaultModel, "mcdropout-default-model");
-        thread.setDaemon(true);
+        Thread thread = threads.newThread(this::trainDefaultModel);
         worker = thread;
         thread.start();
     }
@@ -73,13 +80,7 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             TrainingListener progress = (epoch, epochs, history) -> status = "training the default model '" + name
                     + "' on the bundled digits data: epoch " + epoch + " of at most " + epochs;
             TrainingResult result = new Trainer().train(digits, config, progress, cancelled::get);
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            putFinite(metrics, "validationAccuracy", result.validationAccuracy());
-            putFinite(metrics, "validationLoss", result.validationLoss());
-            putFinite(metrics, "bestEpoch", result.bestEpoch());
-            ModelArtifact artifact = new ModelArtifact(result.network(), hyperparameters(config), result.history(),
-                    metrics, Instant.now());
-            LoadedModel model = registry.publish(name, artifact, true);
+            LoadedModel model = registry.publish(name, TrainedArtifacts.of(config, result, Instant.now()), true);
             status = null;
             log.info("trained default model {} version {} in {} ms: best epoch {}, validation accuracy {}", name,
                     model.version(), (System.nanoTime() - start) / 1_000_000, result.bestEpoch(),
@@ -94,30 +95,6 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             status = "training the default model failed: " + e.getMessage();
             log.error("training the default model {} failed", name, e);
         }
-    }
-
-    private static void putFinite(Map<String, Double> metrics, String key, double value) {
-        if (Double.isFinite(value)) {
-            metrics.put(key, value);
-        }
-    }
-
-    static Map<String, Object> hyperparameters(TrainingConfig c) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("hiddenLayers", c.hiddenLayers());
-        h.put("dropout", c.dropout());
-        h.put("inputDropout", c.inputDropout());
-        h.put("epochs", c.epochs());
-        h.put("batchSize", c.batchSize());
-        h.put("learningRate", c.learningRate());
-        h.put("optimizer", c.optimizer().name().toLowerCase(java.util.Locale.ROOT));
-        h.put("momentum", c.momentum());
-        h.put("l2", c.l2());
-        h.put("validationFraction", c.validationFraction());
-        h.put("earlyStoppingPatience", c.earlyStoppingPatience());
-        h.put("seed", c.seed());
-        h.put("standardize", c.standardize());
-        return h;
     }
 
     @Override

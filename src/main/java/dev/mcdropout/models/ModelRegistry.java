@@ -168,91 +168,60 @@ public class ModelRegistry {
      * model is activated at once, so a new model can be used straight away.
      */
     public LoadedModel importArtifact(String name, InputStream body) throws IOException {
-        ModelNames.require(name);
-        ReentrantLock lock = lock(name);
-        lock.lock();
-        try {
-            Path temp = store.newTempFile(name);
-            boolean committed = false;
-            try {
-                try (OutputStream out = Files.newOutputStream(temp)) {
-                    body.transferTo(out);
-                }
-                if (Files.size(temp) == 0) {
-                    throw ProblemException.badRequest("empty-artifact", "Empty artifact",
-                            "the request body is empty; send the model zip as an application/zip body");
-                }
-                ModelArtifact artifact;
-                try (InputStream in = Files.newInputStream(temp)) {
-                    artifact = codec.read(in);
-                } catch (ArtifactLimitExceededException e) {
-                    throw new ProblemException(HttpStatus.CONTENT_TOO_LARGE, "artifact-limit-exceeded",
-                            "Artifact exceeds a limit", "the upload exceeds what this service accepts: "
-                            + e.getMessage(), List.of("mcdropout.limits.max-artifact-body"));
-                } catch (InvalidArtifactException e) {
-                    throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
-                            "the upload is not a valid model artifact: " + e.getMessage());
-                }
-                int version = store.commit(name, temp);
-                committed = true;
-                LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
-                        store.size(name, version));
-                if (store.activeVersion(name).isEmpty()) {
-                    store.setActive(name, version);
-                    swap(loaded);
-                }
-                log.info("imported model {} version {}", name, version);
-                return loaded;
-            } finally {
-                if (!committed) {
-                    store.discard(temp);
-                }
+        return addVersion(name, temp -> {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                body.transferTo(out);
             }
-        } finally {
-            lock.unlock();
-        }
+            if (Files.size(temp) == 0) {
+                throw ProblemException.badRequest("empty-artifact", "Empty artifact",
+                        "the request body is empty; send the model zip as an application/zip body");
+            }
+            try (InputStream in = Files.newInputStream(temp)) {
+                return codec.read(in);
+            } catch (ArtifactLimitExceededException e) {
+                throw new ProblemException(HttpStatus.CONTENT_TOO_LARGE, "artifact-limit-exceeded",
+                        "Artifact exceeds a limit", "the upload exceeds what this service accepts: "
+                        + e.getMessage(), List.of("mcdropout.limits.max-artifact-body"));
+            } catch (InvalidArtifactException e) {
+                throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
+                        "the upload is not a valid model artifact: " + e.getMessage());
+            }
+        }, (version, artifact) -> {
+            LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
+                    store.size(name, version));
+            if (store.activeVersion(name).isEmpty()) {
+                store.setActive(name, version);
+                swap(loaded);
+            }
+            log.info("imported model {} version {}", name, version);
+            return loaded;
+        });
     }
 
     /** Saves an artifact made in this process (startup training, later training jobs) as the next version. */
     public LoadedModel publish(String name, ModelArtifact artifact, boolean activate) throws IOException {
-        ModelNames.require(name);
-        ReentrantLock lock = lock(name);
-        lock.lock();
-        try {
-            Path temp = store.newTempFile(name);
-            boolean committed = false;
-            try {
-                try (OutputStream out = Files.newOutputStream(temp)) {
-                    codec.write(artifact, out);
-                }
-                // Read back what was written before it becomes a version: what is served is what is stored.
-                try (InputStream in = Files.newInputStream(temp)) {
-                    codec.read(in);
-                }
-                int version = store.commit(name, temp);
-                committed = true;
-                LoadedModel loaded = load(name, version);
-                if (activate) {
-                    store.setActive(name, version);
-                    swap(loaded);
-                }
-                return loaded;
-            } finally {
-                if (!committed) {
-                    store.discard(temp);
-                }
+        return addVersion(name, temp -> {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                codec.write(artifact, out);
             }
-        } finally {
-            lock.unlock();
-        }
+            // Read back what was written before it becomes a version: what is served is what is stored.
+            try (InputStream in = Files.newInputStream(temp)) {
+                codec.read(in);
+            }
+            return artifact;
+        }, (version, written) -> {
+            LoadedModel loaded = load(name, version);
+            if (activate) {
+                store.setActive(name, version);
+                swap(loaded);
+            }
+            return loaded;
+        });
     }
 
     /** Makes a stored version active: the pointer file is rewritten atomically, then the reference swapped. */
     public LoadedModel activate(String name, int version) {
-        ModelNames.require(name);
-        ReentrantLock lock = lock(name);
-        lock.lock();
-        try {
+        return uncheckedLocked(name, () -> {
             requireVersionExists(name, version);
             LoadedModel current = active.get(name);
             if (current != null && current.version() == version) {
@@ -261,24 +230,15 @@ public class ModelRegistry {
             LoadedModel loaded = resolve(name, version);
             store.setActive(name, version);
             swap(loaded);
-            synchronized (inactiveCache) {
-                inactiveCache.remove(name + ":" + version);
-            }
+            forgetInactive(name, version);
             log.info("activated model {} version {}", name, version);
             return loaded;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Deletes a version that is not active (409 otherwise). */
     public void delete(String name, int version) {
-        ModelNames.require(name);
-        ReentrantLock lock = lock(name);
-        lock.lock();
-        try {
+        uncheckedLocked(name, () -> {
             requireVersionExists(name, version);
             OptionalInt activeVersion = store.activeVersion(name);
             if (activeVersion.isPresent() && activeVersion.getAsInt() == version) {
@@ -287,14 +247,76 @@ public class ModelRegistry {
                                 + "activate another version first");
             }
             store.delete(name, version);
-            synchronized (inactiveCache) {
-                inactiveCache.remove(name + ":" + version);
-            }
+            forgetInactive(name, version);
             log.info("deleted model {} version {}", name, version);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return null;
+        });
+    }
+
+    /** A step of a store write; the disk may fail. */
+    @FunctionalInterface
+    private interface StoreStep<T> {
+        T run() throws IOException;
+    }
+
+    /** Writes a candidate version into a temp file and returns what it holds, once it is known to be valid. */
+    @FunctionalInterface
+    private interface TempWrite {
+        ModelArtifact write(Path temp) throws IOException;
+    }
+
+    /** What follows once the temp file has become {@code version}. */
+    @FunctionalInterface
+    private interface Committed {
+        LoadedModel apply(int version, ModelArtifact artifact) throws IOException;
+    }
+
+    /**
+     * Writers of one model run one at a time, so version numbers and the {@code active} pointer change in order.
+     */
+    private <T> T locked(String name, StoreStep<T> step) throws IOException {
+        ModelNames.require(name);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            return step.run();
         } finally {
             lock.unlock();
+        }
+    }
+
+    private <T> T uncheckedLocked(String name, StoreStep<T> step) {
+        try {
+            return locked(name, step);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Adds the next version of a model through a temp file in the store: only a file that was written and read
+     * back whole is committed (atomically renamed) into a version; on any failure the temp file is removed.
+     */
+    private LoadedModel addVersion(String name, TempWrite write, Committed committed) throws IOException {
+        return locked(name, () -> {
+            Path temp = store.newTempFile(name);
+            boolean renamed = false;
+            try {
+                ModelArtifact artifact = write.write(temp);
+                int version = store.commit(name, temp);
+                renamed = true;
+                return committed.apply(version, artifact);
+            } finally {
+                if (!renamed) {
+                    store.discard(temp);
+                }
+            }
+        });
+    }
+
+    private void forgetInactive(String name, int version) {
+        synchronized (inactiveCache) {
+            inactiveCache.remove(name + ":" + version);
         }
     }
 

@@ -55,6 +55,38 @@ public final class Dropout {
         }
     }
 
+    /**
+     * Drop decisions for {@code units} units as bits, 64 units a word (bit set = dropped), each unit dropped
+     * with probability {@code ceil(p * 2^32) / 2^32}, as in {@link #fill}.
+     *
+     * <p>The words are built bit-parallel from the binary expansion of that probability: starting from
+     * all-zero, each 1 bit of the threshold (least significant first) ORs in a fresh random word and each 0
+     * bit ANDs one in, which leaves every bit set with probability exactly {@code threshold / 2^32}. Trailing
+     * zero bits cost nothing, so p = 1/2 takes one random word per 64 units instead of 32.
+     */
+    public static void dropBits(long[] dropped, int units, long seed, long stream, int site, double p) {
+        int words = (units + 63) >>> 6;
+        long threshold = (long) Math.ceil(p * 4294967296.0);
+        if (threshold == 0) {
+            java.util.Arrays.fill(dropped, 0, words, 0L);
+            return;
+        }
+        if (threshold >= 1L << 32) {
+            java.util.Arrays.fill(dropped, 0, words, -1L);
+            return;
+        }
+        SplittableRandom random = new SplittableRandom(mix(seed, stream, site));
+        int lowest = Long.numberOfTrailingZeros(threshold);
+        for (int w = 0; w < words; w++) {
+            long x = 0L;
+            for (int bit = lowest; bit < 32; bit++) {
+                long r = random.nextLong();
+                x = ((threshold >>> bit) & 1L) != 0 ? (x | r) : (x & r);
+            }
+            dropped[w] = x;
+        }
+    }
+
     /** Turns a 0/1 keep mask (as in the tutorial's fixture) into the scaled mask {@code keep / (1 - p)}. */
     public static INDArray scale(INDArray keep, double p) {
         return keep.div(1.0 - p);

@@ -8,13 +8,14 @@ package dev.mcdropout.nn;
 public interface MaskSource {
 
     /**
-     * Writes the scaled mask ({@code keep / (1 - p)}) of one sample at one dropout site, for all rows of the
-     * request, row-major ({@code rows x width}), into {@code target[offset .. offset + length)}.
+     * Writes which units of one sample are dropped at one dropout site, for all rows of the request in
+     * row-major order ({@code rows x width} units): bit {@code k & 63} of {@code dropped[k >>> 6]} is set
+     * when unit {@code k} is dropped. {@code dropped} holds at least {@code ceil(units / 64)} words.
      */
-    void fill(float[] target, int offset, int length, long sample, int site, double p);
+    void fill(long[] dropped, int units, long sample, int site, double p);
 
-    /** Masks that are a pure function of {@code (seed, sample, site)}: see {@link Dropout}. */
+    /** Masks that are a pure function of {@code (seed, sample, site)}: see {@link Dropout#dropBits}. */
     static MaskSource seeded(long seed) {
-        return (target, offset, length, sample, site, p) -> Dropout.fill(target, offset, length, seed, sample, site, p);
+        return (dropped, units, sample, site, p) -> Dropout.dropBits(dropped, units, seed, sample, site, p);
     }
 }

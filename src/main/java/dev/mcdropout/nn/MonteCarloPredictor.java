@@ -187,30 +187,30 @@ public final class MonteCarloPredictor implements AutoCloseable {
         /** Writes {@code mask * prefix} for samples {@code [s0, s1)} of the chunk: tiling and dropout in one. */
         private void tile(Block prefixValues, Block target, int s0, int s1, int from, int site, double p,
                           int block) {
-            float[] mask = new float[block];
+            long[] dropped = new long[(block + 63) >>> 6];
+            Scratch scratch = new Scratch(block);
             for (int s = s0; s < s1; s++) {
-                fillMask(mask, from + s, site, p);
-                target.tile(prefixValues, mask, s * block);
+                masks.fill(dropped, block, from + s, site, p);
+                target.tile(prefixValues, dropped, keptScale(p), s * block, block, scratch);
             }
         }
 
         /** In place on a product: {@code mask * activation(z + bias)} for samples {@code [s0, s1)}. */
         private void biasActivateDrop(Block z, int layer, boolean relu, int s0, int s1, int from, int site,
                                       double p, int block) {
-            float[] mask = new float[block];
+            long[] dropped = new long[(block + 63) >>> 6];
+            Scratch scratch = new Scratch(block);
             for (int s = s0; s < s1; s++) {
-                fillMask(mask, from + s, site, p);
-                z.biasActivateMask(network.biasValues(layer), network.floatBiasValues(layer), relu, mask, s * block);
+                masks.fill(dropped, block, from + s, site, p);
+                z.biasActivateMask(network.biasValues(layer), network.floatBiasValues(layer), relu, dropped,
+                        keptScale(p), s * block, block, scratch);
             }
         }
+    }
 
-        private void fillMask(float[] mask, long sample, int site, double p) {
-            if (p == 0.0) {
-                java.util.Arrays.fill(mask, 1f);
-            } else {
-                masks.fill(mask, 0, mask.length, sample, site, p);
-            }
-        }
+    /** Inverted dropout's scale for kept units, 1 / (1 - p). */
+    private static double keptScale(double p) {
+        return 1.0 / (1.0 - p);
     }
 
     @FunctionalInterface
@@ -248,10 +248,35 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
+    /** Heap arrays a thread moves one sample's block into, so the element loops run on plain arrays. */
+    private static final class Scratch {
+        final int size;
+        float[] floats;
+        double[] doubles;
+
+        Scratch(int size) {
+            this.size = size;
+        }
+
+        float[] floats() {
+            return floats != null ? floats : (floats = new float[size]);
+        }
+
+        double[] doubles() {
+            return doubles != null ? doubles : (doubles = new double[size]);
+        }
+    }
+
+    /** 0 where bit k of {@code dropped} is set, else {@code scale}: a branch-free select. */
+    private static float kept(long[] dropped, int k, float scale) {
+        return scale * (1 - (int) ((dropped[k >>> 6] >>> k) & 1L));
+    }
+
     /**
-     * The element-wise steps, straight on an array's native memory (a direct NIO view, no copy), specialised
-     * per data type so the inner loops stay monomorphic. Only for fresh, row-major arrays that are not views.
-     * Each call touches {@code mask.length} elements from {@code offset}: disjoint ranges may run in parallel.
+     * The element-wise steps on an array's native memory, specialised per data type. Each call moves one
+     * sample's block ({@code length} elements from {@code offset}) into heap scratch with one bulk copy, works
+     * there in a loop the JIT compiles tightly, and writes it back with one bulk copy: per-element access to
+     * a direct buffer was several times slower. Disjoint blocks may be processed in parallel.
      */
     private abstract static class Block {
 
@@ -263,11 +288,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
                     : new DoubleBlock(a.data().asNioDouble());
         }
 
-        /** {@code this[offset + k] = mask[k] * prefix[k]}. */
-        abstract void tile(Block prefix, float[] mask, int offset);
+        /** {@code this[offset + k] = mask(k) * prefix[k]} for {@code k < length}. */
+        abstract void tile(Block prefix, long[] dropped, double scale, int offset, int length, Scratch scratch);
 
-        /** {@code this[offset + k] = mask[k] * activation(this[offset + k] + bias[k % width])}. */
-        abstract void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset);
+        /** {@code this[offset + k] = mask(k) * activation(this[offset + k] + bias[k % width])}. */
+        abstract void biasActivateMask(double[] bias, float[] floatBias, boolean relu, long[] dropped, double scale,
+                                       int offset, int length, Scratch scratch);
     }
 
     private static final class FloatBlock extends Block {
@@ -278,23 +304,30 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
 
         @Override
-        void tile(Block prefix, float[] mask, int offset) {
-            FloatBuffer source = ((FloatBlock) prefix).values;
-            for (int k = 0; k < mask.length; k++) {
-                values.put(offset + k, mask[k] * source.get(k));
+        void tile(Block prefix, long[] dropped, double scale, int offset, int length, Scratch scratch) {
+            float[] v = scratch.floats();
+            ((FloatBlock) prefix).values.get(0, v, 0, length);
+            float s = (float) scale;
+            for (int k = 0; k < length; k++) {
+                v[k] *= kept(dropped, k, s);
             }
+            values.put(offset, v, 0, length);
         }
 
         @Override
-        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset) {
+        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, long[] dropped, double scale,
+                              int offset, int length, Scratch scratch) {
+            float[] v = scratch.floats();
+            values.get(offset, v, 0, length);
             int width = floatBias.length;
-            for (int row = 0; row < mask.length; row += width) {
+            float s = (float) scale;
+            for (int row = 0; row < length; row += width) {
                 for (int j = 0; j < width; j++) {
-                    int i = offset + row + j;
-                    float v = values.get(i) + floatBias[j];
-                    values.put(i, (relu ? Math.max(v, 0f) : v) * mask[row + j]);
+                    float x = v[row + j] + floatBias[j];
+                    v[row + j] = (relu ? Math.max(x, 0f) : x) * kept(dropped, row + j, s);
                 }
             }
+            values.put(offset, v, 0, length);
         }
     }
 
@@ -306,23 +339,28 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
 
         @Override
-        void tile(Block prefix, float[] mask, int offset) {
-            DoubleBuffer source = ((DoubleBlock) prefix).values;
-            for (int k = 0; k < mask.length; k++) {
-                values.put(offset + k, mask[k] * source.get(k));
+        void tile(Block prefix, long[] dropped, double scale, int offset, int length, Scratch scratch) {
+            double[] v = scratch.doubles();
+            ((DoubleBlock) prefix).values.get(0, v, 0, length);
+            for (int k = 0; k < length; k++) {
+                v[k] *= scale * (1 - (int) ((dropped[k >>> 6] >>> k) & 1L));
             }
+            values.put(offset, v, 0, length);
         }
 
         @Override
-        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, float[] mask, int offset) {
+        void biasActivateMask(double[] bias, float[] floatBias, boolean relu, long[] dropped, double scale,
+                              int offset, int length, Scratch scratch) {
+            double[] v = scratch.doubles();
+            values.get(offset, v, 0, length);
             int width = bias.length;
-            for (int row = 0; row < mask.length; row += width) {
+            for (int row = 0; row < length; row += width) {
                 for (int j = 0; j < width; j++) {
-                    int i = offset + row + j;
-                    double v = values.get(i) + bias[j];
-                    values.put(i, (relu ? Math.max(v, 0.0) : v) * mask[row + j]);
+                    double x = v[row + j] + bias[j];
+                    v[row + j] = (relu ? Math.max(x, 0.0) : x) * scale * (1 - (int) ((dropped[(row + j) >>> 6] >>> (row + j)) & 1L));
                 }
             }
+            values.put(offset, v, 0, length);
         }
     }
 
@@ -348,10 +386,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
             Layer layer = network.layer(i);
             INDArray z = Nd4j.gemm(in, layer.weights(), Nd4j.createUninitialized(network.dataType(),
                     new long[] {in.rows(), layer.outputs()}, 'c'), false, false, 1.0, 0.0);
-            float[] keepAll = new float[(int) z.length()];
-            java.util.Arrays.fill(keepAll, 1f);
+            int length = (int) z.length();
             Block.of(z).biasActivateMask(network.biasValues(i), network.floatBiasValues(i),
-                    layer.activation() == Activation.RELU, keepAll, 0);
+                    layer.activation() == Activation.RELU, new long[(length + 63) >>> 6], 1.0, 0, length,
+                    new Scratch(length));
             in = z;
         }
         return in;

@@ -208,14 +208,14 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             return Problems.of(status, "invalid-json", "Unreadable request body",
                     "the request body could not be read as JSON", List.of());
         }
-        String path = path(jackson);
+        String path = JsonErrors.path(jackson);
         String where = "";
         if (!path.isEmpty()) {
             where = " at " + path;
         } else if (jackson.getLocation() != null && jackson.getLocation().getLineNr() > 0) {
             where = " at line " + jackson.getLocation().getLineNr() + ", column " + jackson.getLocation().getColumnNr();
         }
-        String original = jackson.getOriginalMessage() == null ? "malformed JSON" : firstLine(jackson.getOriginalMessage());
+        String original = JsonErrors.message(jackson);
         // Jackson suggests enabling parser features; that advice is for us, not for the client.
         for (String noise : new String[] {": enable ", " (start marker at ", " at [Source:"}) {
             int at = original.indexOf(noise);
@@ -229,22 +229,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 path.isEmpty() ? List.of() : List.of(path));
     }
 
-    /** {@code instances[0][3]} from Jackson's reference chain. */
-    static String path(JacksonException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JacksonException.Reference ref : e.getPath()) {
-            if (ref.getPropertyName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(ref.getPropertyName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
-    }
-
     private static String friendlyType(Class<?> type) {
         if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
             return "an integer";
@@ -256,11 +240,6 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             return "true or false";
         }
         return "a " + type.getSimpleName();
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     static String abbreviate(String s) {

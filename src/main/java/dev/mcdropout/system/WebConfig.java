@@ -2,7 +2,6 @@ package dev.mcdropout.system;
 
 import org.apache.catalina.Container;
 import org.apache.catalina.core.StandardHost;
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -10,11 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
-import tools.jackson.databind.cfg.CoercionAction;
-import tools.jackson.databind.cfg.CoercionInputShape;
-import tools.jackson.databind.type.LogicalType;
 
-/** MVC, Jackson and Tomcat settings that make the API strict and its errors uniform. */
+/** MVC and Tomcat settings that make the API strict and its errors uniform (JSON typing: {@link JsonConfig}). */
 @Configuration(proxyBeanMethods = false)
 public class WebConfig implements WebMvcConfigurer {
 
@@ -27,23 +23,6 @@ public class WebConfig implements WebMvcConfigurer {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         registry.addInterceptor(apiKeyInterceptor);
-    }
-
-    /**
-     * A string, boolean or empty value where a number belongs is a 400, not a silent conversion: {@code "1"}
-     * would otherwise become 1.0 and {@code "NaN"} a NaN.
-     */
-    @Bean
-    JsonMapperBuilderCustomizer strictNumbers() {
-        return builder -> {
-            for (LogicalType type : new LogicalType[] {LogicalType.Float, LogicalType.Integer, LogicalType.Boolean}) {
-                builder.withCoercionConfig(type, config -> {
-                    config.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-                    config.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
-                    config.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-                });
-            }
-        };
     }
 
     /**

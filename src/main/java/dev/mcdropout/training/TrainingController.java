@@ -2,6 +2,7 @@ package dev.mcdropout.training;
 
 import dev.mcdropout.nn.Dataset;
 import dev.mcdropout.nn.TrainingConfig;
+import dev.mcdropout.system.JsonErrors;
 import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.system.RequiresApiKey;
 import dev.mcdropout.training.TrainingDtos.Hyperparameters;

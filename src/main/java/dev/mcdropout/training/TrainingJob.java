@@ -9,7 +9,6 @@ import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import dev.mcdropout.training.TrainingDtos.TrainingJobView;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.springframework.http.ProblemDetail;
@@ -23,7 +22,6 @@ final class TrainingJob {
     private final String id;
     private final String name;
     private final TrainingConfig config;
-    private final Map<String, Object> hyperparameters;
     private final boolean activate;
     private final int rows;
     private final int features;
@@ -42,13 +40,12 @@ final class TrainingJob {
     private Instant startedAt;
     private Instant finishedAt;
 
-    TrainingJob(String id, String name, Dataset dataset, TrainingConfig config, Map<String, Object> hyperparameters,
-                boolean activate, Instant createdAt) {
+    TrainingJob(String id, String name, Dataset dataset, TrainingConfig config, boolean activate,
+                Instant createdAt) {
         this.id = id;
         this.name = name;
         this.dataset = dataset;
         this.config = config;
-        this.hyperparameters = hyperparameters;
         this.activate = activate;
         this.rows = dataset.size();
         this.features = dataset.featureCount();
@@ -66,10 +63,6 @@ final class TrainingJob {
 
     TrainingConfig config() {
         return config;
-    }
-
-    Map<String, Object> hyperparameters() {
-        return hyperparameters;
     }
 
     boolean activate() {

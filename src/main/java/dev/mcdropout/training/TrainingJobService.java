@@ -2,6 +2,7 @@ package dev.mcdropout.training;
 
 import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.models.TrainedArtifacts;
 import dev.mcdropout.nn.Dataset;
 import dev.mcdropout.nn.Trainer;
 import dev.mcdropout.nn.TrainingCancelledException;
@@ -9,6 +10,7 @@ import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingDivergedException;
 import dev.mcdropout.nn.TrainingResult;
 import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.Problems;
 import dev.mcdropout.system.RetryLaterException;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
@@ -32,7 +34,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -73,15 +74,16 @@ public class TrainingJobService implements DisposableBean {
         BlockingQueue<Runnable> queue = properties.queueCapacity() == 0
                 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(properties.queueCapacity());
         this.executor = new ThreadPoolExecutor(properties.concurrency(), properties.concurrency(), 0L,
-                TimeUnit.MILLISECONDS, queue, new TrainingThreads(properties.nice()), new ThreadPoolExecutor.AbortPolicy());
+                TimeUnit.MILLISECONDS, queue, new BackgroundThreads("mcdropout-training", properties.nice()),
+                new ThreadPoolExecutor.AbortPolicy());
         metrics.activeJobs(JobStatus.QUEUED, () -> count(JobStatus.QUEUED));
         metrics.activeJobs(JobStatus.RUNNING, () -> count(JobStatus.RUNNING));
     }
 
     /** Queues a job, or throws a 429 problem when the queue is full. */
     public TrainingJob submit(String name, Dataset dataset, TrainingConfig config, boolean activate) {
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config,
-                TrainingRequests.describe(config), activate, clock.instant());
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config, activate,
+                clock.instant());
         FutureTask<Void> task = new FutureTask<>(() -> run(job), null);
         job.attach(task);
         synchronized (jobs) {
@@ -171,8 +173,7 @@ public class TrainingJobService implements DisposableBean {
             if (job.cancelRequested()) {
                 throw new TrainingCancelledException(result.history().loss().size());
             }
-            ModelArtifact artifact = new ModelArtifact(result.network(), job.hyperparameters(), result.history(),
-                    artifactMetrics(result), clock.instant());
+            ModelArtifact artifact = TrainedArtifacts.of(job.config(), result, clock.instant());
             // Durable (fsync + atomic rename, and the active pointer when activating) before SUCCEEDED is visible.
             LoadedModel saved = registry.publish(job.name(), artifact, job.activate());
             job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(), clock.instant());
@@ -207,19 +208,6 @@ public class TrainingJobService implements DisposableBean {
         prune();
     }
 
-    private static Map<String, Double> artifactMetrics(TrainingResult result) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        if (Double.isFinite(result.validationLoss())) {
-            m.put("validationLoss", result.validationLoss());
-        }
-        if (Double.isFinite(result.validationAccuracy())) {
-            m.put("validationAccuracy", result.validationAccuracy());
-        }
-        m.put("bestEpoch", (double) result.bestEpoch());
-        m.put("epochsTrained", (double) result.history().loss().size());
-        return m;
-    }
-
     /** Forgets the oldest finished jobs beyond {@code retained-jobs}. */
     private void prune() {
         synchronized (jobs) {
@@ -248,76 +236,6 @@ public class TrainingJobService implements DisposableBean {
         executor.shutdownNow();
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             log.warn("training threads did not stop within 30 s");
-        }
-    }
-
-    /** Daemon threads that lower their own OS priority (see {@link TrainingThreads#lowerPriority}). */
-    static final class TrainingThreads implements java.util.concurrent.ThreadFactory {
-
-        private final AtomicInteger count = new AtomicInteger();
-        private final int nice;
-
-        TrainingThreads(int nice) {
-            this.nice = nice;
-        }
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(() -> {
-                lowerPriority(nice);
-                r.run();
-            }, "mcdropout-training-" + count.incrementAndGet());
-            t.setDaemon(true);
-            // Ignored by HotSpot on Linux without privileges; the niceness below is what the kernel honours.
-            t.setPriority(Thread.MIN_PRIORITY);
-            return t;
-        }
-
-        /**
-         * Raises the calling thread's nice value. On Linux nice is per thread, so {@code renice} on this
-         * thread's id (read from {@code /proc/thread-self}) affects training only: when a prediction and a
-         * training step compete for a core, the scheduler gives the prediction about 90% of it (CFS weights
-         * 1024 vs 110 at nice 10). Raising nice needs no privileges. Where {@code /proc} or {@code renice} is
-         * missing the thread simply keeps the normal priority.
-         */
-        static void lowerPriority(int nice) {
-            if (nice <= 0) {
-                return;
-            }
-            try {
-                java.nio.file.Path self = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"));
-                String tid = self.getFileName().toString();
-                if (!tid.matches("[0-9]{1,10}")) {
-                    return;
-                }
-                Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    log.warn("renice of training thread {} timed out", tid);
-                } else if (p.exitValue() != 0) {
-                    log.warn("renice of training thread {} failed (exit {}); training runs at normal priority", tid,
-                            p.exitValue());
-                } else {
-                    log.info("training thread {} runs at nice {}", tid, niceOf(self));
-                }
-            } catch (java.io.IOException | UnsupportedOperationException e) {
-                log.info("cannot lower the training thread's priority here ({}); it runs at normal priority",
-                        e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Field 19 of {@code /proc/<pid>/task/<tid>/stat}. */
-        static String niceOf(java.nio.file.Path thread) {
-            try {
-                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc").resolve(thread).resolve("stat"));
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return fields[16];
-            } catch (java.io.IOException | RuntimeException e) {
-                return "?";
-            }
         }
     }
 }

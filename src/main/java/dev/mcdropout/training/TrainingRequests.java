@@ -7,7 +7,6 @@ import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.training.TrainingDtos.Hyperparameters;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -191,25 +190,6 @@ final class TrainingRequests {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("invalid-hyperparameters", "Invalid hyperparameters", e.getMessage());
         }
-    }
-
-    /** The effective hyperparameters, as stored with the model and shown in its metadata. */
-    static Map<String, Object> describe(TrainingConfig c) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("hiddenLayers", c.hiddenLayers());
-        h.put("dropout", c.dropout());
-        h.put("inputDropout", c.inputDropout());
-        h.put("epochs", c.epochs());
-        h.put("batchSize", c.batchSize());
-        h.put("learningRate", c.learningRate());
-        h.put("optimizer", c.optimizer().name().toLowerCase(Locale.ROOT));
-        h.put("momentum", c.momentum());
-        h.put("l2", c.l2());
-        h.put("validationFraction", c.validationFraction());
-        h.put("earlyStoppingPatience", c.earlyStoppingPatience());
-        h.put("seed", c.seed());
-        h.put("standardize", c.standardize());
-        return h;
     }
 
     private static double probability(String field, double p) {

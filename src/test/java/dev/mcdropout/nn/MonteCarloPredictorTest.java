@@ -19,18 +19,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 class MonteCarloPredictorTest {
 
-    enum Precision {
-        DOUBLE(DataType.DOUBLE, 1e-9), FLOAT(DataType.FLOAT, 1e-4);
-
-        final DataType type;
-        final double tolerance;
-
-        Precision(DataType type, double tolerance) {
-            this.type = type;
-            this.tolerance = tolerance;
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Precision.class)
     void reproducesTheSeedFixtureMonteCarloStatistics(Precision precision) throws IOException {
@@ -39,16 +27,19 @@ class MonteCarloPredictorTest {
         Network network = fixtureNetwork(f, p, precision.type);
         JsonNode keeps = f.get("monteCarlo").get("keeps");
         int passes = keeps.size();
-        MaskSource fixtureMasks = (target, offset, length, sample, site, prob) -> {
+        MaskSource fixtureMasks = (dropped, units, sample, site, prob) -> {
             assertEquals(1, site, "the fixture has dropout on the hidden layer only");
-            double[][] keep = matrix(keeps.get((int) sample));
-            int k = offset;
-            for (double[] row : keep) {
-                for (double v : row) {
-                    target[k++] = (float) (v / (1 - prob));
+            java.util.Arrays.fill(dropped, 0L);
+            int k = 0;
+            for (double[] row : matrix(keeps.get((int) sample))) {
+                for (double keep : row) {
+                    if (keep == 0.0) {
+                        dropped[k >>> 6] |= 1L << k;
+                    }
+                    k++;
                 }
             }
-            assertEquals(offset + length, k);
+            assertEquals(units, k);
         };
         try (MonteCarloPredictor predictor = new MonteCarloPredictor(2)) {
             List<Uncertainty> result = predictor.predict(network, Nd4j.create(matrix(f.get("X"))).castTo(precision.type),
@@ -114,6 +105,21 @@ class MonteCarloPredictorTest {
             }
             double se = Math.sqrt(p * (1 - p) / units);
             assertEquals(1 - p, (double) kept / units, 4 * se, "p = " + p);
+        }
+    }
+
+    @Test
+    void droppedBitsFollowPWithinFourStandardErrors() {
+        int units = 1_000_000;
+        for (double p : new double[] {0.1, 0.3, 0.5, 0.75, 0.9}) {
+            long[] dropped = new long[(units + 63) / 64];
+            Dropout.dropBits(dropped, units, 2016L, 3L, 1, p);
+            long count = 0;
+            for (int k = 0; k < units; k++) {
+                count += (dropped[k >>> 6] >>> k) & 1L;
+            }
+            double se = Math.sqrt(p * (1 - p) / units);
+            assertEquals(p, (double) count / units, 4 * se, "p = " + p);
         }
     }
 

@@ -15,18 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** The engine reproduces the seed tutorial's forward pass, loss and gradients, number for number. */
 class SeedFixtureBackpropTest {
 
-    enum Precision {
-        DOUBLE(DataType.DOUBLE, 1e-9), FLOAT(DataType.FLOAT, 1e-4);
-
-        final DataType type;
-        final double tolerance;
-
-        Precision(DataType type, double tolerance) {
-            this.type = type;
-            this.tolerance = tolerance;
-        }
-    }
-
     private static SeedFixture fixture;
 
     @BeforeAll

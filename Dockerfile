@@ -1,0 +1,68 @@
+# syntax=docker/dockerfile:1
+#
+# mc-dropout-service image. Build: docker build -t mc-dropout-service .   Run and probes: docs/container.md.
+# Written and reasoned about on machines without a Docker engine; the layer extraction and the ENTRYPOINT
+# were checked by running them on the real jar (see docs/container.md, "How this was checked").
+
+# ---- build: the Maven wrapper on a full JDK ----------------------------------------------------------------
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+COPY src src
+# Tests are not run here: ./mvnw verify runs them in CI. .mvn/maven.config already holds
+# -Djavacpp.platform=linux-x86_64, so only the linux-x86_64 native libraries of ND4J are packaged.
+# The cache mount keeps ~/.m2 between builds without putting it in a layer.
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -q -DskipTests package \
+ && cp target/mc-dropout-service-*.jar /tmp/app.jar
+# Spring Boot 4 layered extraction (layertools is gone): one directory per layer, plus the launcher.
+RUN java -Djarmode=tools -jar /tmp/app.jar extract --layers --launcher --destination /extracted
+
+# ---- run: a JRE only ---------------------------------------------------------------------------------------
+FROM eclipse-temurin:17-jre
+# A fixed numeric uid, so that Kubernetes' runAsNonRoot can check it.
+RUN groupadd --system --gid 10001 mcdropout \
+ && useradd --system --uid 10001 --gid mcdropout --create-home --home-dir /home/mcdropout mcdropout \
+ && mkdir -p /data/models \
+ && chown -R mcdropout:mcdropout /data
+WORKDIR /app
+# Least to most often changed, so a code change rebuilds only the last, small layer (the ~160 MB of
+# dependencies, mostly ND4J's native libraries, stay cached).
+COPY --from=build /extracted/dependencies/ ./
+COPY --from=build /extracted/spring-boot-loader/ ./
+COPY --from=build /extracted/snapshot-dependencies/ ./
+COPY --from=build /extracted/application/ ./
+
+# The model store survives the container. Owned by the service's user (set before VOLUME, so a new named
+# volume starts with that ownership).
+VOLUME /data
+ENV MCDROPOUT_STORE_DIR=/data/models
+
+# ND4J sizes its OpenMP and BLAS thread pools from the HOST's core count, not the container's CPU quota, so a
+# 2-CPU container on a 64-core node would start 64 threads per op and thrash. Set both explicitly: the
+# OpenMP runtime reads OMP_NUM_THREADS when the native library loads, and the service caps OpenMP and BLAS
+# to mcdropout.nd4j.threads at start. 1 is right for predictions: the Monte Carlo predictor already runs
+# sample chunks in parallel on its own pool, which the JVM sizes from the container's CPU quota.
+ENV OMP_NUM_THREADS=1 \
+    MCDROPOUT_ND4J_THREADS=1
+
+# Memory, for a container limit L (give it at least 2 GiB):
+# - The heap is capped at 40% of L, not the JVM's usual 75%, because ND4J keeps every array's data OFF the
+#   heap (JavaCPP pointers), and the network's weights, activations and Monte Carlo samples live there.
+# - JavaCPP would allow off-heap memory up to the heap size (maxbytes) and the whole process up to 4x the
+#   heap (maxphysicalbytes), i.e. 160% of L: the kernel would OOM-kill the container first. With the
+#   limits below (percentages are of the maximum heap) JavaCPP collects garbage and then throws
+#   OutOfMemoryError before the process reaches about 84% of L; a training job that hits it fails with a
+#   507 problem and the service keeps answering. The rest of L is metaspace, code cache, thread stacks
+#   and the native libraries themselves.
+# - No -XX:+ExitOnOutOfMemoryError: a training request too big for memory is the client's problem (507),
+#   and must not restart the service for everyone.
+# JAVA_TOOL_OPTIONS, not ENTRYPOINT flags, so operators can change them with -e without rebuilding.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=210%"
+
+USER 10001:10001
+EXPOSE 8080
+# Exec form: java is PID 1 and gets SIGTERM, so Spring shuts down in order (graceful web shutdown, and a
+# running training job is cancelled without leaving files behind).
+ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
