@@ -40,7 +40,8 @@ public final class EnginePhases {
         INDArray raw = BenchNetworks.rows(rows, network.inputs(), MonteCarloBenchmark.SEED + 1);
         EnginePhases phases = new EnginePhases();
         try (MonteCarloPredictor one = new MonteCarloPredictor(1);
-             MonteCarloPredictor two = new MonteCarloPredictor(2)) {
+             MonteCarloPredictor two = new MonteCarloPredictor(2);
+             MonteCarloPredictor oneChunk = new MonteCarloPredictor(2, 1L << 24)) {
             for (int r = 0; r < repeats + warmups; r++) {
                 boolean record = r >= warmups;
                 long t0 = System.nanoTime();
@@ -52,6 +53,8 @@ public final class EnginePhases {
                         () -> one.predict(network, raw, samples, MonteCarloBenchmark.SEED, false));
                 phases.time("engine predict(), 2 threads (whole call)", record,
                         () -> two.predict(network, raw, samples, MonteCarloBenchmark.SEED, false));
+                phases.time("engine predict(), 2 threads, one chunk (chunkElements 2^24)", record,
+                        () -> oneChunk.predict(network, raw, samples, MonteCarloBenchmark.SEED, false));
             }
         }
         // The minimum is the steadier figure on a shared machine: other processes only ever add time.
@@ -190,6 +193,57 @@ public final class EnginePhases {
         });
         time("  alt: bias + relu + mask as 3 native ops (addiRowVector, relu, muli)", record,
                 () -> Transforms.relu(copy.addiRowVector(biasRow), false).muli(nativeMask));
+        // Applying keep-bits: per-element bit extraction (as the engine does since b61034d) against
+        // expanding each byte of bits to 8 floats through a table first, so the multiply loop is plain.
+        long[][] keepBits = new long[samples][(block + 63) >>> 6];
+        for (int s = 0; s < samples; s++) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(MonteCarloBenchmark.SEED + s);
+            for (int w = 0; w < keepBits[s].length; w++) {
+                keepBits[s][w] = random.nextLong();
+            }
+        }
+        float[] scratch = new float[block];
+        FloatBuffer values = copy.data().asNioFloat();
+        time("  alt: bias+relu+bit mask, bulk copy + per-element bit extraction", record, () -> {
+            int w = bias.length;
+            for (int s = 0; s < samples; s++) {
+                long[] dropped = keepBits[s];
+                values.get(s * block, scratch, 0, block);
+                for (int row = 0; row < block; row += w) {
+                    for (int j = 0; j < w; j++) {
+                        int k = row + j;
+                        float x = scratch[k] + bias[j];
+                        scratch[k] = Math.max(x, 0f) * (2f * (1 - (int) ((dropped[k >>> 6] >>> k) & 1L)));
+                    }
+                }
+                values.put(s * block, scratch, 0, block);
+            }
+            return scratch;
+        });
+        float[][] table = new float[256][8];
+        for (int b = 0; b < 256; b++) {
+            for (int i = 0; i < 8; i++) {
+                table[b][i] = ((b >>> i) & 1) == 0 ? 2f : 0f;
+            }
+        }
+        float[] expanded = new float[block];
+        time("  alt: bias+relu+bit mask, bulk copy + table-expanded mask, plain loop", record, () -> {
+            int w = bias.length;
+            for (int s = 0; s < samples; s++) {
+                long[] dropped = keepBits[s];
+                for (int k = 0; k < block; k += 8) {
+                    System.arraycopy(table[(int) ((dropped[k >>> 6] >>> (k & 63)) & 0xFF)], 0, expanded, k, 8);
+                }
+                values.get(s * block, scratch, 0, block);
+                for (int row = 0; row < block; row += w) {
+                    for (int j = 0; j < w; j++) {
+                        scratch[row + j] = Math.max(scratch[row + j] + bias[j], 0f) * expanded[row + j];
+                    }
+                }
+                values.put(s * block, scratch, 0, block);
+            }
+            return scratch;
+        });
         time("  alt: masks for p = 1/2 from one random bit per unit (Java)", record, () -> {
             float[][] out = new float[samples][block];
             for (int s = 0; s < samples; s++) {
