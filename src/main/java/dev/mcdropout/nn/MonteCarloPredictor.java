@@ -39,9 +39,13 @@ public final class MonteCarloPredictor implements AutoCloseable {
     /** Below this many elements an element-wise pass is not worth handing to other threads. */
     private static final long PARALLEL_ELEMENTS = 1L << 16;
 
+    /** Bytes of native activation buffers kept between requests for reuse. */
+    public static final long DEFAULT_POOLED_BYTES = 256L << 20;
+
     private final int threads;
     private final long chunkElements;
     private final ExecutorService pool;
+    private final BufferPool buffers = new BufferPool(DEFAULT_POOLED_BYTES);
 
     /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
@@ -110,8 +114,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
         Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rows);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
-        for (int from = 0; from < samples; from += perChunk) {
-            stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias);
+        try {
+            for (int from = 0; from < samples; from += perChunk) {
+                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias);
+            }
+        } finally {
+            pass.release();
         }
         return stats.result(false);
     }
@@ -130,7 +138,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         private final int firstSite;
         private final MaskSource masks;
         private final int rows;
-        private final java.util.Map<Integer, INDArray> buffers = new java.util.HashMap<>();
+        private final java.util.Map<Integer, INDArray> chunkBuffers = new java.util.HashMap<>();
         final double[] outputBias;
 
         Pass(Network network, INDArray prefix, int firstSite, MaskSource masks, int rows) {
@@ -175,13 +183,21 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
         /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, reused across chunks. */
         private INDArray buffer(int count, int layer, int width) {
-            INDArray cached = buffers.get(layer);
+            INDArray cached = chunkBuffers.get(layer);
             if (cached != null && cached.rows() == (long) count * rows) {
                 return cached;
             }
-            INDArray fresh = Nd4j.createUninitialized(network.dataType(), new long[] {(long) count * rows, width}, 'c');
-            buffers.put(layer, fresh);
+            if (cached != null) {
+                buffers.giveBack(cached);
+            }
+            INDArray fresh = buffers.borrow(network.dataType(), (long) count * rows, width);
+            chunkBuffers.put(layer, fresh);
             return fresh;
+        }
+
+        void release() {
+            chunkBuffers.values().forEach(buffers::giveBack);
+            chunkBuffers.clear();
         }
 
         /** Writes {@code mask * prefix} for samples {@code [s0, s1)} of the chunk: tiling and dropout in one. */
@@ -248,11 +264,74 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
+    /**
+     * Native activation buffers kept between requests, up to a byte bound. A fresh 26 MB buffer costs an
+     * allocation plus a page fault per 4 KiB on first write; a request that reuses one pays neither. Buffers
+     * are handed out to one request at a time and their contents are always overwritten before use.
+     */
+    private static final class BufferPool {
+        private final long maxBytes;
+        private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentLinkedDeque<INDArray>>
+                free = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicLong pooledBytes = new java.util.concurrent.atomic.AtomicLong();
+
+        BufferPool(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        INDArray borrow(DataType type, long rows, long columns) {
+            var queue = free.get(key(type, rows, columns));
+            INDArray reused = queue == null ? null : queue.pollFirst();
+            if (reused != null) {
+                pooledBytes.addAndGet(-bytes(reused));
+                return reused;
+            }
+            return Nd4j.createUninitialized(type, new long[] {rows, columns}, 'c');
+        }
+
+        void giveBack(INDArray buffer) {
+            long size = bytes(buffer);
+            if (pooledBytes.addAndGet(size) > maxBytes) {
+                pooledBytes.addAndGet(-size);
+                return;
+            }
+            free.computeIfAbsent(key(buffer.dataType(), buffer.rows(), buffer.columns()),
+                    k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(buffer);
+        }
+
+        private static long bytes(INDArray a) {
+            return a.length() * a.dataType().width();
+        }
+
+        private static String key(DataType type, long rows, long columns) {
+            return type + ":" + rows + "x" + columns;
+        }
+    }
+
     /** Heap arrays a thread moves one sample's block into, so the element loops run on plain arrays. */
     private static final class Scratch {
         final int size;
         float[] floats;
         double[] doubles;
+        float[] prefixFloats;
+        double[] prefixDoubles;
+
+        /** The prefix, copied to the heap once per thread and range rather than once per sample. */
+        float[] prefixFloats(FloatBuffer prefix, int length) {
+            if (prefixFloats == null) {
+                prefixFloats = new float[length];
+                prefix.get(0, prefixFloats, 0, length);
+            }
+            return prefixFloats;
+        }
+
+        double[] prefixDoubles(DoubleBuffer prefix, int length) {
+            if (prefixDoubles == null) {
+                prefixDoubles = new double[length];
+                prefix.get(0, prefixDoubles, 0, length);
+            }
+            return prefixDoubles;
+        }
 
         Scratch(int size) {
             this.size = size;
@@ -267,16 +346,13 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
-    /** 0 where bit k of {@code dropped} is set, else {@code scale}: a branch-free select. */
-    private static float kept(long[] dropped, int k, float scale) {
-        return scale * (1 - (int) ((dropped[k >>> 6] >>> k) & 1L));
-    }
-
     /**
      * The element-wise steps on an array's native memory, specialised per data type. Each call moves one
      * sample's block ({@code length} elements from {@code offset}) into heap scratch with one bulk copy, works
-     * there in a loop the JIT compiles tightly, and writes it back with one bulk copy: per-element access to
-     * a direct buffer was several times slower. Disjoint blocks may be processed in parallel.
+     * there, and writes it back with one bulk copy: per-element access to a direct buffer was several times
+     * slower. The loops walk the drop bits a word at a time and turn each bit into the factor 0 or
+     * {@code scale} by masking the factor's bit pattern, with no branch and no per-element word lookup.
+     * Blocks start at a row boundary. Disjoint blocks may be processed in parallel.
      */
     private abstract static class Block {
 
@@ -305,11 +381,15 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
         @Override
         void tile(Block prefix, long[] dropped, double scale, int offset, int length, Scratch scratch) {
+            float[] source = scratch.prefixFloats(((FloatBlock) prefix).values, length);
             float[] v = scratch.floats();
-            ((FloatBlock) prefix).values.get(0, v, 0, length);
-            float s = (float) scale;
-            for (int k = 0; k < length; k++) {
-                v[k] *= kept(dropped, k, s);
+            int factor = Float.floatToRawIntBits((float) scale);
+            for (int w = 0, base = 0; base < length; w++, base += 64) {
+                long drop = dropped[w];
+                int end = Math.min(64, length - base);
+                for (int j = 0; j < end; j++) {
+                    v[base + j] = source[base + j] * Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1));
+                }
             }
             values.put(offset, v, 0, length);
         }
@@ -320,11 +400,18 @@ public final class MonteCarloPredictor implements AutoCloseable {
             float[] v = scratch.floats();
             values.get(offset, v, 0, length);
             int width = floatBias.length;
-            float s = (float) scale;
-            for (int row = 0; row < length; row += width) {
-                for (int j = 0; j < width; j++) {
-                    float x = v[row + j] + floatBias[j];
-                    v[row + j] = (relu ? Math.max(x, 0f) : x) * kept(dropped, row + j, s);
+            int factor = Float.floatToRawIntBits((float) scale);
+            int column = 0;
+            for (int w = 0, base = 0; base < length; w++, base += 64) {
+                long drop = dropped[w];
+                int end = Math.min(64, length - base);
+                for (int j = 0; j < end; j++) {
+                    float x = v[base + j] + floatBias[column];
+                    float kept = Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1));
+                    v[base + j] = (relu ? Math.max(x, 0f) : x) * kept;
+                    if (++column == width) {
+                        column = 0;
+                    }
                 }
             }
             values.put(offset, v, 0, length);
@@ -340,10 +427,15 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
         @Override
         void tile(Block prefix, long[] dropped, double scale, int offset, int length, Scratch scratch) {
+            double[] source = scratch.prefixDoubles(((DoubleBlock) prefix).values, length);
             double[] v = scratch.doubles();
-            ((DoubleBlock) prefix).values.get(0, v, 0, length);
-            for (int k = 0; k < length; k++) {
-                v[k] *= scale * (1 - (int) ((dropped[k >>> 6] >>> k) & 1L));
+            long factor = Double.doubleToRawLongBits(scale);
+            for (int w = 0, base = 0; base < length; w++, base += 64) {
+                long drop = dropped[w];
+                int end = Math.min(64, length - base);
+                for (int j = 0; j < end; j++) {
+                    v[base + j] = source[base + j] * Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1));
+                }
             }
             values.put(offset, v, 0, length);
         }
@@ -354,10 +446,18 @@ public final class MonteCarloPredictor implements AutoCloseable {
             double[] v = scratch.doubles();
             values.get(offset, v, 0, length);
             int width = bias.length;
-            for (int row = 0; row < length; row += width) {
-                for (int j = 0; j < width; j++) {
-                    double x = v[row + j] + bias[j];
-                    v[row + j] = (relu ? Math.max(x, 0.0) : x) * scale * (1 - (int) ((dropped[(row + j) >>> 6] >>> (row + j)) & 1L));
+            long factor = Double.doubleToRawLongBits(scale);
+            int column = 0;
+            for (int w = 0, base = 0; base < length; w++, base += 64) {
+                long drop = dropped[w];
+                int end = Math.min(64, length - base);
+                for (int j = 0; j < end; j++) {
+                    double x = v[base + j] + bias[column];
+                    double kept = Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1));
+                    v[base + j] = (relu ? Math.max(x, 0.0) : x) * kept;
+                    if (++column == width) {
+                        column = 0;
+                    }
                 }
             }
             values.put(offset, v, 0, length);
