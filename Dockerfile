@@ -42,8 +42,12 @@ ENV MCDROPOUT_STORE_DIR=/data/models
 # ND4J sizes its OpenMP and BLAS thread pools from the HOST's core count, not the container's CPU quota, so a
 # 2-CPU container on a 64-core node would start 64 threads per op and thrash. Set both explicitly: the
 # OpenMP runtime reads OMP_NUM_THREADS when the native library loads, and the service caps OpenMP and BLAS
-# to mcdropout.nd4j.threads at start. 1 is right for predictions: the Monte Carlo predictor already runs
-# sample chunks in parallel on its own pool, which the JVM sizes from the container's CPU quota.
+# to mcdropout.nd4j.threads at start. 1 suits a server answering several requests at once: each request's
+# matrix products run on one core, and the Monte Carlo predictor splits its element-wise passes over its
+# own pool (sized by the JVM from the container's CPU quota). For the lowest latency of single large
+# requests, raise MCDROPOUT_ND4J_THREADS and OMP_NUM_THREADS to the CPU quota and set
+# OPENBLAS_THREAD_TIMEOUT=4, so idle BLAS workers sleep instead of spinning against the predictor's threads
+# (docs/performance.md).
 ENV OMP_NUM_THREADS=1 \
     MCDROPOUT_ND4J_THREADS=1
 
