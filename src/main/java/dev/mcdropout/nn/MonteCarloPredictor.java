@@ -23,13 +23,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>the N passes run as one batched computation: the B rows are tiled N times, each block multiplied by
  *       its own masks, so every layer is one matrix product over N·B rows instead of N products over B;</li>
  *   <li>between two products, bias, activation and the next dropout mask are applied in one pass over the
- *       product's native memory, with the masks drawn in that same pass; that pass is split by sample over
- *       at most {@code threads} threads, while the products use BLAS's own threads;</li>
+ *       product, sample by sample, with that sample's masks drawn as 64-unit bit words just before; the pass
+ *       is split by sample over at most {@code threads} threads, while the products use BLAS's own threads;</li>
  *   <li>samples are cut into chunks whose activations stay under a fixed number of elements, so memory is
- *       bounded for any N·B, and each chunk is folded into streaming (Welford) statistics in sample order.</li>
+ *       bounded for any N·B; products land in native buffers pooled across requests, and each chunk is
+ *       folded into streaming (Welford) statistics in sample order.</li>
  * </ul>
  * Each sample's masks come from {@code (seed, sample index, site)} and every element is computed from its own
- * sample's data only, so the same seed gives the same bits whatever the thread count or chunk size.
+ * sample's data only, and the chunking depends on the request alone: the same seed gives the same bits
+ * whatever the thread count (predictor or BLAS). Across chunk sizes results are bit-identical in DOUBLE and
+ * agree to rounding in FLOAT, where BLAS picks its kernels by matrix shape.
  */
 public final class MonteCarloPredictor implements AutoCloseable {
 
