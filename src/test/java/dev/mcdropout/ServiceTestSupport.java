@@ -114,7 +114,7 @@ public abstract class ServiceTestSupport {
     }
 
     /** The first {@code n} rows of the bundled digits data, as {"instances": [...]} JSON. */
-    protected static String digitsBody(int from, int n) {
+    public static String digitsBody(int from, int n) {
         StringBuilder sb = new StringBuilder("{\"instances\":[");
         for (int i = 0; i < n; i++) {
             double[] row = digitsRow(from + i);
