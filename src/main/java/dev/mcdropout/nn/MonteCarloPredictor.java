@@ -3,12 +3,17 @@ package dev.mcdropout.nn;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -141,7 +146,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         private final int firstSite;
         private final MaskSource masks;
         private final int rows;
-        private final java.util.Map<Integer, INDArray> chunkBuffers = new java.util.HashMap<>();
+        private final Map<Integer, INDArray> chunkBuffers = new HashMap<>();
         final double[] outputBias;
 
         Pass(Network network, INDArray prefix, int firstSite, MaskSource masks, int rows) {
@@ -184,7 +189,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
             }
         }
 
-        /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, reused across chunks. */
+        /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, kept across chunks. */
         private INDArray buffer(int count, int layer, int width) {
             INDArray cached = chunkBuffers.get(layer);
             if (cached != null && cached.rows() == (long) count * rows) {
@@ -274,9 +279,8 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     private static final class BufferPool {
         private final long maxBytes;
-        private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.ConcurrentLinkedDeque<INDArray>>
-                free = new java.util.concurrent.ConcurrentHashMap<>();
-        private final java.util.concurrent.atomic.AtomicLong pooledBytes = new java.util.concurrent.atomic.AtomicLong();
+        private final Map<String, ConcurrentLinkedDeque<INDArray>> free = new ConcurrentHashMap<>();
+        private final AtomicLong pooledBytes = new AtomicLong();
 
         BufferPool(long maxBytes) {
             this.maxBytes = maxBytes;
@@ -299,7 +303,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 return;
             }
             free.computeIfAbsent(key(buffer.dataType(), buffer.rows(), buffer.columns()),
-                    k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(buffer);
+                    k -> new ConcurrentLinkedDeque<>()).addFirst(buffer);
         }
 
         private static long bytes(INDArray a) {
