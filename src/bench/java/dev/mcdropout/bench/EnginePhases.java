@@ -74,10 +74,10 @@ public final class EnginePhases {
         int width0 = (int) prefix.columns();
         int block0 = rows * width0;
         float[][] masks = new float[samples][];
-        time("L1 masks: Dropout.fill, N x (B x " + width0 + ") (Java)", record, () -> {
+        time("L1 masks: Dropout.scaledMask, N x (B x " + width0 + ")", record, () -> {
             for (int s = 0; s < samples; s++) {
-                masks[s] = new float[block0];
-                Dropout.fill(masks[s], 0, block0, MonteCarloBenchmark.SEED, s, 1, network.dropoutAt(1));
+                masks[s] = Dropout.scaledMask(MonteCarloBenchmark.SEED, s, 1, rows, width0, network.dropoutAt(1),
+                        DataType.FLOAT).data().asFloat();
             }
             return masks;
         });
@@ -110,10 +110,10 @@ public final class EnginePhases {
             int block = rows * layer.outputs();
             double p = network.dropoutAt(site);
             float[][] next = new float[samples][];
-            time("L" + site + " masks: Dropout.fill, N x (B x " + layer.outputs() + ") (Java)", record, () -> {
+            time("L" + site + " masks: Dropout.scaledMask, N x (B x " + layer.outputs() + ")", record, () -> {
                 for (int s = 0; s < samples; s++) {
-                    next[s] = new float[block];
-                    Dropout.fill(next[s], 0, block, MonteCarloBenchmark.SEED, s, site, p);
+                    next[s] = Dropout.scaledMask(MonteCarloBenchmark.SEED, s, site, rows, layer.outputs(), p,
+                            DataType.FLOAT).data().asFloat();
                 }
                 return next;
             });

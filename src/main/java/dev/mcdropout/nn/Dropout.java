@@ -1,5 +1,6 @@
 package dev.mcdropout.nn;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -9,73 +10,90 @@ import org.nd4j.linalg.factory.Nd4j;
  * Inverted dropout masks (Srivastava et al. 2014, as in the seed tutorial): a unit is kept with probability
  * {@code 1 - p} and kept units are scaled by {@code 1 / (1 - p)}, so no rescaling is needed at test time.
  *
- * <p>Every mask is a pure function of {@code (seed, stream, site)}: the Monte Carlo predictor uses the
- * sample index as the stream, so a sample's masks do not depend on which thread or chunk computes it.
- * Draws use Java's {@link SplittableRandom}, not ND4J's native generator, for the same reason.
+ * <p>One generator, {@link #dropBits}, draws every mask, in training and in prediction. Its random words
+ * come from a {@link SplittableRandom} (Steele, Lea and Flood 2014) seeded with a key that is a pure function
+ * of what the mask belongs to, never of a thread, a chunk or a position in a batch:
+ * <ul>
+ *   <li>in Monte Carlo prediction, {@code (seed, sample, site, row key)}, the row key being a hash of the
+ *       row's own feature values ({@link #rowKey}), so a row draws the same masks whichever rows share its
+ *       request and identical rows draw identical masks;</li>
+ *   <li>in training, {@code (seed, step, site)} for a whole mini-batch.</li>
+ * </ul>
+ * Each input passes through the SplitMix64 finaliser before it is combined with the others, so no linear
+ * relation between inputs (seed {@code s} sample {@code t + 1} against seed {@code s + G^-1} sample
+ * {@code t}) can give two keys the same value.
  */
 public final class Dropout {
+
+    /** Golden-ratio increments, one per key input, so that equal inputs in different places differ. */
+    private static final long SEED_SALT = 0x9E3779B97F4A7C15L;
+    private static final long STREAM_SALT = 0xC2B2AE3D27D4EB4FL;
+    private static final long SITE_SALT = 0x165667B19E3779F9L;
+    private static final long ROW_SALT = 0xD6E8FEB86659FD93L;
 
     private Dropout() {
     }
 
     /**
-     * Scaled mask of shape [rows, cols]: each entry is {@code 1 / (1 - p)} (kept) or 0 (dropped).
-     * Returns null when {@code p == 0}, meaning "no dropout here".
+     * Scaled mask of shape [rows, cols] for one mini-batch: each entry is {@code 1 / (1 - p)} (kept) or 0
+     * (dropped), drawn by {@link #dropBits} from {@code (seed, stream, site)}. Returns null when {@code p == 0},
+     * meaning "no dropout here".
      */
     public static INDArray scaledMask(long seed, long stream, int site, int rows, int cols, double p, DataType type) {
         if (p == 0.0) {
             return null;
         }
-        float[] values = new float[Math.multiplyExact(rows, cols)];
-        fill(values, 0, values.length, seed, stream, site, p);
+        int units = Math.multiplyExact(rows, cols);
+        long[] dropped = new long[words(units)];
+        dropBits(dropped, 0, units, key(seed, stream, site), p);
+        float scale = (float) (1.0 / (1.0 - p));
+        float[] values = new float[units];
+        for (int k = 0; k < units; k++) {
+            values[k] = ((dropped[k >>> 6] >>> k) & 1L) == 0 ? scale : 0f;
+        }
         INDArray mask = Nd4j.create(values, new long[] {rows, cols}, DataType.FLOAT);
         return type == DataType.FLOAT ? mask : mask.castTo(type);
     }
 
     /**
-     * Writes {@code length} scaled-mask values for one {@code (seed, stream, site)} into {@code target}
-     * starting at {@code offset}. Used to lay the masks of several samples into one batched block.
+     * Checks a dropout probability: {@code p} is the probability of dropping a unit, in [0, 1) (1 would drop
+     * every unit and make the inverted-dropout scale infinite).
      */
-    public static void fill(float[] target, int offset, int length, long seed, long stream, int site, double p) {
-        SplittableRandom random = new SplittableRandom(mix(seed, stream, site));
-        float scale = (float) (1.0 / (1.0 - p));
-        // A unit is kept when a uniform 32-bit draw is >= p * 2^32: Pr = 1 - p to within 2^-32.
-        long threshold = (long) Math.ceil(p * 4294967296.0);
-        int i = offset;
-        int end = offset + length;
-        // Branch-free select: with p near 0.5 a compare-and-branch mispredicts half the time and costs more than
-        // the draw. (x - threshold) >>> 63 is 1 exactly when x < threshold, i.e. when the unit is dropped.
-        while (i + 1 < end) {
-            long bits = random.nextLong();
-            target[i++] = scale * (1 - (((bits >>> 32) - threshold) >>> 63));
-            target[i++] = scale * (1 - (((bits & 0xFFFFFFFFL) - threshold) >>> 63));
-        }
-        if (i < end) {
-            target[i] = scale * (1 - (((random.nextLong() >>> 32) - threshold) >>> 63));
+    public static void checkProbability(String name, double p) {
+        if (!(p >= 0.0 && p < 1.0)) {
+            throw new IllegalArgumentException(name + " is the probability of dropping a unit and must be in [0, 1), got "
+                    + p);
         }
     }
 
+    /** 64-bit words needed for {@code units} drop bits. */
+    public static int words(int units) {
+        return (units + 63) >>> 6;
+    }
+
     /**
-     * Drop decisions for {@code units} units as bits, 64 units a word (bit set = dropped), each unit dropped
-     * with probability {@code ceil(p * 2^32) / 2^32}, as in {@link #fill}.
+     * Drop decisions for {@code units} units as bits in {@code dropped[offset ..]}, 64 units a word (bit set =
+     * dropped), each unit dropped with probability {@code ceil(p * 2^32) / 2^32}, a pure function of
+     * {@code key}.
      *
      * <p>The words are built bit-parallel from the binary expansion of that probability: starting from
      * all-zero, each 1 bit of the threshold (least significant first) ORs in a fresh random word and each 0
      * bit ANDs one in, which leaves every bit set with probability exactly {@code threshold / 2^32}. Trailing
-     * zero bits cost nothing, so p = 1/2 takes one random word per 64 units instead of 32.
+     * zero bits cost nothing, so p = 1/2 takes one random word per 64 units instead of 32. Bits past
+     * {@code units} in the last word are drawn too and mean nothing.
      */
-    public static void dropBits(long[] dropped, int units, long seed, long stream, int site, double p) {
-        int words = (units + 63) >>> 6;
+    public static void dropBits(long[] dropped, int offset, int units, long key, double p) {
+        int words = words(units);
         long threshold = (long) Math.ceil(p * 4294967296.0);
         if (threshold == 0) {
-            java.util.Arrays.fill(dropped, 0, words, 0L);
+            Arrays.fill(dropped, offset, offset + words, 0L);
             return;
         }
         if (threshold >= 1L << 32) {
-            java.util.Arrays.fill(dropped, 0, words, -1L);
+            Arrays.fill(dropped, offset, offset + words, -1L);
             return;
         }
-        SplittableRandom random = new SplittableRandom(mix(seed, stream, site));
+        SplittableRandom random = new SplittableRandom(key);
         int lowest = Long.numberOfTrailingZeros(threshold);
         for (int w = 0; w < words; w++) {
             long x = 0L;
@@ -83,8 +101,35 @@ public final class Dropout {
                 long r = random.nextLong();
                 x = ((threshold >>> bit) & 1L) != 0 ? (x | r) : (x & r);
             }
-            dropped[w] = x;
+            dropped[offset + w] = x;
         }
+    }
+
+    /** Key of a mini-batch's mask in training: {@code (seed, step, site)}. */
+    public static long key(long seed, long stream, int site) {
+        return mix(mix(mix(seed + SEED_SALT) ^ mix(stream + STREAM_SALT)) ^ mix(site + SITE_SALT));
+    }
+
+    /** Key of one row's mask in one Monte Carlo sample: {@code (seed, sample, site, row key)}. */
+    public static long key(long seed, long sample, int site, long rowKey) {
+        return mix(key(seed, sample, site) ^ mix(rowKey + ROW_SALT));
+    }
+
+    /**
+     * A 64-bit hash of one row's feature values as the network computes with them (float32 bits for a FLOAT
+     * network, float64 bits for a DOUBLE one), with -0 taken as +0: rows the network cannot tell apart get
+     * the same key. Each step below is a bijection of the running hash for a fixed value and of the value
+     * for a fixed hash, so rows that differ in one value never share a key; the final mix spreads any
+     * difference over all 64 bits.
+     */
+    public static long rowKey(double[] row, DataType type) {
+        long h = row.length;
+        for (double v : row) {
+            long bits = type == DataType.FLOAT ? Float.floatToIntBits((float) v + 0f) & 0xFFFFFFFFL
+                    : Double.doubleToLongBits(v + 0.0);
+            h = Long.rotateLeft(h ^ (bits * 0x9FB21C651E98DF25L), 29) * 0xBF58476D1CE4E5B9L;
+        }
+        return mix(h);
     }
 
     /** Turns a 0/1 keep mask (as in the tutorial's fixture) into the scaled mask {@code keep / (1 - p)}. */
@@ -92,10 +137,9 @@ public final class Dropout {
         return keep.div(1.0 - p);
     }
 
-    /** SplitMix64-style finaliser over the three keys, so nearby seeds and streams give unrelated masks. */
-    static long mix(long seed, long stream, int site) {
-        long z = seed * 0x9E3779B97F4A7C15L + stream;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L + site;
+    /** The SplitMix64 finaliser (Steele et al. 2014, variant 13 of Stafford's): a bijection of 64-bit values. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }

@@ -24,9 +24,7 @@ public record Layer(INDArray weights, INDArray bias, Activation activation, doub
             throw new IllegalArgumentException("bias has " + bias.length() + " entries, weights have "
                     + weights.columns() + " outputs");
         }
-        if (!(dropout >= 0.0 && dropout < 1.0)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-        }
+        Dropout.checkProbability("dropout", dropout);
         if (bias.rank() != 2 || bias.rows() != 1) {
             bias = bias.reshape(1, bias.length());
         }

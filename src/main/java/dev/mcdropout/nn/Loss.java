@@ -91,25 +91,14 @@ public final class Loss {
                 throw new IllegalArgumentException("label " + y + " is not a class index below " + classes);
             }
             int row = i * classes;
-            int best = 0;
-            for (int j = 1; j < classes; j++) {
-                if (s[row + j] > s[row + best]) {
-                    best = j;
-                }
-            }
+            int best = Probabilities.argmax(s, row, classes);
             predicted[i] = best;
             double max = s[row + best];
-            double sum = 0.0;
+            double logSum = Probabilities.softmax(s, row, classes, probabilities, row);
             for (int j = 0; j < classes; j++) {
-                double e = Math.exp(s[row + j] - max);
-                probabilities[row + j] = e;
-                sum += e;
-            }
-            for (int j = 0; j < classes; j++) {
-                probabilities[row + j] /= sum;
                 dscores[row + j] = (probabilities[row + j] - (j == y ? 1.0 : 0.0)) / n;
             }
-            rowLosses[i] = Math.log(sum) - (s[row + y] - max);
+            rowLosses[i] = logSum - (s[row + y] - max);
             total += rowLosses[i];
         }
         long[] shape = {n, classes};

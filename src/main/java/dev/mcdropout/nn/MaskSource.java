@@ -1,21 +1,27 @@
 package dev.mcdropout.nn;
 
 /**
- * Where the Monte Carlo predictor takes its dropout masks from. The default draws them from a seed; tests
- * hand in fixed keep-masks (the seed fixture) through the same door.
+ * Where the Monte Carlo predictor takes its dropout masks from, one row of one sample at one site at a time.
+ * The default draws them from a seed and the row's own values; tests hand in fixed keep-masks (the seed
+ * fixture) through the same door.
  */
 @FunctionalInterface
 public interface MaskSource {
 
     /**
-     * Writes which units of one sample are dropped at one dropout site, for all rows of the request in
-     * row-major order ({@code rows x width} units): bit {@code k & 63} of {@code dropped[k >>> 6]} is set
-     * when unit {@code k} is dropped. {@code dropped} holds at least {@code ceil(units / 64)} words.
+     * Writes which of the {@code units} units of one row are dropped in one sample at one dropout site: bit
+     * {@code k & 63} of {@code dropped[offset + (k >>> 6)]} is set when unit {@code k} is dropped, for
+     * {@code k < units}. {@code row} is the row's position in the request and {@code rowKey} the hash of its
+     * values ({@link Dropout#rowKey}); a source that wants answers independent of the batch uses only the key.
      */
-    void fill(long[] dropped, int units, long sample, int site, double p);
+    void fill(long[] dropped, int offset, int units, long sample, int site, int row, long rowKey, double p);
 
-    /** Masks that are a pure function of {@code (seed, sample, site)}: see {@link Dropout#dropBits}. */
+    /**
+     * Masks that are a pure function of {@code (seed, sample, site, row key)} (see {@link Dropout}): a row's
+     * masks do not depend on its position, its neighbours, the chunking or the thread that draws them.
+     */
     static MaskSource seeded(long seed) {
-        return (dropped, units, sample, site, p) -> Dropout.dropBits(dropped, units, seed, sample, site, p);
+        return (dropped, offset, units, sample, site, row, rowKey, p) ->
+                Dropout.dropBits(dropped, offset, units, Dropout.key(seed, sample, site, rowKey), p);
     }
 }

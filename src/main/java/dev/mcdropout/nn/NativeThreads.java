@@ -6,7 +6,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 /**
  * ND4J sizes its OpenMP and BLAS thread pools from the host's core count, which in a container is often the
  * node's, not the container's quota. The service sets both explicitly at start-up through this class.
- * Results do not depend on these numbers (see the predictor's tests), only speed does.
+ * BLAS splits a product by its thread count and may then sum in another order, so these numbers change
+ * results by rounding only (see the predictor's and trainer's tests, and docs/api.md "Reproducibility").
  */
 public final class NativeThreads {
 

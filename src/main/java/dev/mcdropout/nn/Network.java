@@ -8,7 +8,6 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * An immutable multi-layer perceptron with inverted dropout: standardisation, dense layers with ReLU on
@@ -32,6 +31,9 @@ public final class Network {
     private final double[] inverseStd;
     private final double[][] biasValues;
     private final float[][] floatBiasValues;
+    private final List<INDArray> weights;
+    private final List<INDArray> biases;
+    private final List<Activation> activations;
 
     public Network(List<Layer> layers, double inputDropout, Standardization standardization, List<String> classes) {
         Objects.requireNonNull(layers, "layers");
@@ -40,9 +42,7 @@ public final class Network {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a network needs at least one layer");
         }
-        if (!(inputDropout >= 0.0 && inputDropout < 1.0)) {
-            throw new IllegalArgumentException("inputDropout must be in [0, 1), got " + inputDropout);
-        }
+        Dropout.checkProbability("inputDropout", inputDropout);
         DataType type = layers.get(0).weights().dataType();
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("weights must be FLOAT or DOUBLE, got " + type);
@@ -78,6 +78,9 @@ public final class Network {
                     + " features but the first layer takes " + copies.get(0).inputs());
         }
         this.layers = List.copyOf(copies);
+        this.weights = this.layers.stream().map(Layer::weights).toList();
+        this.biases = this.layers.stream().map(Layer::bias).toList();
+        this.activations = this.layers.stream().map(Layer::activation).toList();
         this.inputDropout = inputDropout;
         this.standardization = standardization;
         this.classes = List.copyOf(classes);
@@ -85,6 +88,13 @@ public final class Network {
         double[] inverse = standardization.std();
         for (int j = 0; j < inverse.length; j++) {
             inverse[j] = 1.0 / inverse[j];
+            if (type == DataType.FLOAT && Float.isInfinite((float) inverse[j])) {
+                // Standardisation multiplies by 1/std in the network's type: this feature would turn every
+                // prediction into NaN.
+                throw new IllegalArgumentException("standardization std of feature " + j + " is " + (1.0 / inverse[j])
+                        + ": its reciprocal overflows float32, so every prediction would be NaN; a float32 model "
+                        + "needs std >= " + (1.0 / Float.MAX_VALUE));
+            }
         }
         this.featureMean = Nd4j.create(standardization.mean(), new long[] {1, inverse.length}, type);
         this.featureScale = Nd4j.create(inverse, new long[] {1, inverse.length}, type);
@@ -201,6 +211,9 @@ public final class Network {
                 checkRow(rows[r]);
                 for (int j = 0; j < d; j++) {
                     values[r * d + j] = (float) ((rows[r][j] - mean[j]) * inverseStd[j]);
+                    if (!Float.isFinite(values[r * d + j])) {
+                        throw outOfRange(rows[r][j], r, j);
+                    }
                 }
             }
             out.data().asNioFloat().put(values);
@@ -210,11 +223,22 @@ public final class Network {
                 checkRow(rows[r]);
                 for (int j = 0; j < d; j++) {
                     values[r * d + j] = (rows[r][j] - mean[j]) * inverseStd[j];
+                    if (!Double.isFinite(values[r * d + j])) {
+                        throw outOfRange(rows[r][j], r, j);
+                    }
                 }
             }
             out.data().asNioDouble().put(values);
         }
         return out;
+    }
+
+    private InputOutOfRangeException outOfRange(double value, int row, int feature) {
+        double limit = (dataType == DataType.FLOAT ? Float.MAX_VALUE : Double.MAX_VALUE) / inverseStd[feature];
+        return new InputOutOfRangeException(row, feature, "row " + row + ", feature " + feature + ": " + value
+                + " standardises to infinity in " + (dataType == DataType.FLOAT ? "float32" : "float64")
+                + " (this model divides by std " + (1.0 / inverseStd[feature]) + "); send values within "
+                + (float) (mean[feature] - limit) + " .. " + (float) (mean[feature] + limit));
     }
 
     private void checkRow(double[] row) {
@@ -234,7 +258,12 @@ public final class Network {
     /** {@code (x - mean) / std} as a fresh array. */
     public INDArray standardize(INDArray raw) {
         checkColumns(raw);
-        return raw.castTo(dataType).subRowVector(featureMean).muliRowVector(featureScale);
+        INDArray x = raw.castTo(dataType).subRowVector(featureMean).muliRowVector(featureScale);
+        if (!allFinite(x)) {
+            throw new InputOutOfRangeException(-1, -1, "a feature value standardises to infinity in "
+                    + dataType + "; send smaller values");
+        }
+        return x;
     }
 
     /** Class scores in test mode (no unit dropped or scaled) for raw rows. */
@@ -253,30 +282,19 @@ public final class Network {
      */
     public ForwardPass forward(INDArray x, List<INDArray> masks) {
         checkColumns(x);
-        List<INDArray> inputs = new ArrayList<>(layers.size());
-        List<INDArray> pre = new ArrayList<>(layers.size());
-        List<INDArray> used = new ArrayList<>(layers.size());
-        INDArray in = x.castTo(dataType);
-        for (int i = 0; i < layers.size(); i++) {
-            INDArray mask = masks == null || i >= masks.size() ? null : masks.get(i);
-            if (mask != null) {
-                in = in.mul(mask.castTo(dataType));
-            }
-            used.add(mask);
-            inputs.add(in);
-            Layer layer = layers.get(i);
-            INDArray z = in.mmul(layer.weights()).addiRowVector(layer.bias());
-            pre.add(z);
-            in = layer.activation() == Activation.RELU ? Transforms.relu(z, true) : z;
-        }
-        return new ForwardPass(inputs, pre, used, in);
+        return ForwardPass.compute(x.castTo(dataType), weights, biases, activations, masks);
     }
 
-    /** Row-wise softmax, shifted by the row maximum for stability. Returns a fresh array. */
+    /** Row-wise softmax ({@link Probabilities#softmax}) as a fresh array of the scores' data type. */
     public static INDArray softmax(INDArray scores) {
-        INDArray shifted = scores.subColumnVector(scores.max(1).reshape(scores.rows(), 1));
-        Transforms.exp(shifted, false);
-        return shifted.diviColumnVector(shifted.sum(1).reshape(scores.rows(), 1));
+        int rows = (int) scores.rows();
+        int classes = (int) scores.columns();
+        double[] s = Loss.toDoubles(scores);
+        double[] p = new double[s.length];
+        for (int r = 0; r < rows; r++) {
+            Probabilities.softmax(s, r * classes, classes, p, r * classes);
+        }
+        return Nd4j.create(p, new long[] {rows, classes}, scores.dataType());
     }
 
     private void checkColumns(INDArray x) {

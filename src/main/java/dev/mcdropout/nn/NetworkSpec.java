@@ -31,9 +31,9 @@ public record NetworkSpec(int inputs, List<Integer> hidden, int outputs, double 
                 throw new IllegalArgumentException("hidden layer sizes must be in [1, " + MAX_UNITS + "], got " + h);
             }
         }
-        checkProbability("inputDropout", inputDropout);
+        Dropout.checkProbability("inputDropout", inputDropout);
         for (double p : hiddenDropout) {
-            checkProbability("dropout", p);
+            Dropout.checkProbability("dropout", p);
         }
     }
 
@@ -47,9 +47,4 @@ public record NetworkSpec(int inputs, List<Integer> hidden, int outputs, double 
         return hidden.size() + 1;
     }
 
-    private static void checkProbability(String name, double p) {
-        if (!(p >= 0.0 && p < 1.0)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1), got " + p);
-        }
-    }
 }

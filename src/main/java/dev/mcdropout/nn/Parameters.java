@@ -5,7 +5,6 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The trainer's own mutable copy of a network's weights and biases, all in one flat vector
@@ -27,7 +26,9 @@ final class Parameters {
         this.flat = flat;
         this.template = template;
         long offset = 0;
-        for (Layer layer : template.layers()) {
+        // The template's own layers, read for their shapes only: Network#layers() would copy every weight.
+        for (int i = 0; i < template.layerCount(); i++) {
+            Layer layer = template.layer(i);
             int in = layer.inputs();
             int out = layer.outputs();
             weights.add(flat.get(NDArrayIndex.interval(offset, offset + (long) in * out)).reshape('c', in, out));
@@ -71,25 +72,9 @@ final class Parameters {
         return activations;
     }
 
-    /** The same computation as {@link Network#forward}, on these parameters. */
+    /** {@link Network#forward}'s computation, on these parameters. */
     ForwardPass forward(INDArray x, List<INDArray> masks) {
-        int layers = weights.size();
-        List<INDArray> inputs = new ArrayList<>(layers);
-        List<INDArray> pre = new ArrayList<>(layers);
-        List<INDArray> used = new ArrayList<>(layers);
-        INDArray in = x;
-        for (int i = 0; i < layers; i++) {
-            INDArray mask = masks == null ? null : masks.get(i);
-            if (mask != null) {
-                in = in.mul(mask);
-            }
-            used.add(mask);
-            inputs.add(in);
-            INDArray z = in.mmul(weights.get(i)).addiRowVector(biases.get(i));
-            pre.add(z);
-            in = activations.get(i) == Activation.RELU ? Transforms.relu(z, true) : z;
-        }
-        return new ForwardPass(inputs, pre, used, in);
+        return ForwardPass.compute(x, weights, biases, activations, masks);
     }
 
     /** An immutable network with copies of the current parameters. */

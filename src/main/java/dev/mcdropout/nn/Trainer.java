@@ -19,9 +19,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * accuracy in test mode, the progress callback, and early stopping with the best weights restored.
  *
  * <p>Reproducible: every random choice (split, initial weights, shuffles, masks) comes from a
- * {@link SplittableRandom} derived from {@code config.seed()}, never ND4J's generator; sums that decide a
- * result are taken in Java or by matrix products, which BLAS does not split along the summed dimension. So
- * the same data, config and seed give bit-identical weights whatever ND4J's thread settings.
+ * {@link SplittableRandom} derived from {@code config.seed()}, never ND4J's generator, so the same data,
+ * config and seed give bit-identical weights on one machine at one BLAS thread count. The matrix products
+ * are BLAS's, whose kernels (and so the order of each sum) depend on the CPU, the shapes and the thread
+ * count: elsewhere the weights agree to rounding, a difference that grows with every step.
  *
  * <p>Stateless; one instance can run several trainings, on different threads, at once.
  */

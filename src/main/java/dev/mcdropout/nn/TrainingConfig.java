@@ -49,9 +49,9 @@ public record TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, d
                     + hiddenLayers.size() + " hidden layers but " + dropout.size() + " probabilities");
         }
         for (double p : dropout) {
-            checkProbability("dropout", p);
+            Dropout.checkProbability("dropout", p);
         }
-        checkProbability("inputDropout", inputDropout);
+        Dropout.checkProbability("inputDropout", inputDropout);
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
         }
@@ -134,10 +134,4 @@ public record TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, d
                 momentum, l2, newValidationFraction, newPatience, seed, standardize, dataType);
     }
 
-    private static void checkProbability(String name, double p) {
-        if (!(p >= 0.0 && p < 1.0)) {
-            throw new IllegalArgumentException(name + " is the probability of dropping a unit and must be in [0, 1), got "
-                    + p);
-        }
-    }
 }

@@ -11,4 +11,11 @@ package dev.mcdropout.nn;
 public record Uncertainty(int predictedClass, double[] mean, double[] std, double predictiveEntropy,
                           double mutualInformation, double variationRatio, double[] scoresMean,
                           double[] scoresStd) {
+
+    /** A copy with arrays of its own. */
+    public Uncertainty copy() {
+        return new Uncertainty(predictedClass, mean.clone(), std.clone(), predictiveEntropy, mutualInformation,
+                variationRatio, scoresMean == null ? null : scoresMean.clone(),
+                scoresStd == null ? null : scoresStd.clone());
+    }
 }

@@ -36,16 +36,19 @@ public class PredictController {
                     Runs mcSamples forward passes with dropout left on (Monte Carlo dropout, Gal & Ghahramani 2016) \
                     and returns per row the mean and population standard deviation of each class probability, the \
                     predictive entropy, the mutual information and the variation ratio (natural logarithms). \
-                    mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). The same seed \
-                    gives the same answer. Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
+                    mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). A row's dropout \
+                    masks depend only on the seed and the row's own values: the same request gets the same answer \
+                    bit for bit, and a row sent with other rows, or to another machine, the same answer to \
+                    floating-point rounding (within 1e-5). Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
                     mcdropout.limits.max-rows (10000), rows x mcSamples <= mcdropout.limits.max-row-samples (10^7), \
                     body <= mcdropout.limits.max-predict-body (16 MiB).""")
     @ApiResponse(responseCode = "200", description = "One prediction per row, in request order")
-    @ApiResponse(responseCode = "400", description = "Malformed JSON, a non-finite or non-numeric value, an invalid parameter, or a limit exceeded")
+    @ApiResponse(responseCode = "400", description = "Malformed JSON, a non-finite or non-numeric value, a value too large for the model to compute with, an invalid parameter, or a limit exceeded")
     @ApiResponse(responseCode = "404", description = "Unknown model or version, or the model has no active version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
     @ApiResponse(responseCode = "422", description = "A row's feature count differs from the model's")
+    @ApiResponse(responseCode = "500", description = "The model computed a NaN or infinite value on this input (non-finite-result); no answer is served")
     @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
     @PostMapping(path = "/predict", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public PredictResponse predict(

@@ -2,8 +2,10 @@ package dev.mcdropout.predict;
 
 import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.InputOutOfRangeException;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
+import dev.mcdropout.nn.NonFiniteResultException;
 import dev.mcdropout.nn.Uncertainty;
 import dev.mcdropout.predict.PredictDtos.ModelRef;
 import dev.mcdropout.predict.PredictDtos.Prediction;
@@ -17,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
@@ -26,6 +30,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class PredictService {
+
+    private static final Logger log = LoggerFactory.getLogger(PredictService.class);
 
     /** Seeds drawn for the client stay below 2^53 so that JavaScript clients can send them back exactly. */
     private static final long MAX_DRAWN_SEED = 1L << 53;
@@ -94,8 +100,7 @@ public class PredictService {
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
 
-        List<Uncertainty> results = runAdmitted(() -> predictor.predict(network, rows, mcSamples,
-                seed, includeScores));
+        List<Uncertainty> results = runAdmitted(() -> engine(model, rows, mcSamples, seed, includeScores));
 
         List<String> classes = network.classes();
         List<Prediction> predictions = new ArrayList<>(results.size());
@@ -110,6 +115,27 @@ public class PredictService {
         }
         metrics.recordRequestShape(model.name(), rows.length, mcSamples);
         return new PredictResponse(new ModelRef(model.name(), model.version()), mcSamples, seed, classes, predictions);
+    }
+
+    /** The engine's answer, or a problem: a value it cannot compute with, or a result that is not finite. */
+    private List<Uncertainty> engine(LoadedModel model, double[][] rows, int mcSamples, long seed,
+                                     boolean includeScores) {
+        try {
+            return predictor.predict(model.network(), rows, mcSamples, seed, includeScores);
+        } catch (InputOutOfRangeException e) {
+            String where = "instances[" + e.row() + "][" + e.feature() + "]";
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
+                    where + ": " + e.getMessage(), List.of(where + ": " + e.getMessage()));
+        } catch (NonFiniteResultException e) {
+            // Never a 200 with NaN in it: the model itself overflows on this input.
+            log.warn("model {} version {} produced a non-finite result: {}", model.name(), model.version(),
+                    e.getMessage());
+            throw new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "non-finite-result",
+                    "Non-finite result", "model " + model.name() + " version " + model.version()
+                    + " computed a NaN or infinite value on this input (" + e.getMessage() + "); "
+                    + "no answer is returned. The model's weights are too large for its data type: retrain "
+                    + "or re-export it");
+        }
     }
 
     private static double[][] checkRows(double[][] instances, int features, McDropoutProperties.Limits limits) {

@@ -67,20 +67,47 @@ class TrainerTest {
         assertEquals(a.network().standardization(), b.network().standardization());
     }
 
+    /**
+     * The tested bound on weights trained with other BLAS thread counts (or on another CPU): relative to
+     * max(1, largest |weight|), after the three epochs of {@link #quick()}. Rounding differences grow with
+     * every step, so the bound is for this run length, not a property of any training run.
+     */
+    static final double TRAINING_BOUND = 1e-5;
+
     @Test
-    void sameDataConfigAndSeedGiveBitIdenticalWeightsWhateverTheNativeThreadCount() {
+    void sameSeedGivesBitIdenticalWeightsAtOneThreadCountAndWeightsWithinRoundingAcrossThreadCounts() {
         try {
             NativeThreads.set(1);
             TrainingResult oneThread = train(digits, quick());
+            assertBitIdentical(oneThread, train(digits, quick()));
             NativeThreads.set(2);
             TrainingResult twoThreads = train(digits, quick());
+            assertBitIdentical(twoThreads, train(digits, quick()));
             NativeThreads.set(4);
             TrainingResult fourThreads = train(digits, quick());
-            assertBitIdentical(oneThread, twoThreads);
-            assertBitIdentical(oneThread, fourThreads);
+            // BLAS splits a product by its thread count and may sum in another order: rounding, not bits.
+            double worst = Math.max(worstRelativeDifference(oneThread, twoThreads),
+                    worstRelativeDifference(oneThread, fourThreads));
+            System.out.println("TrainerTest: worst weight difference across thread counts = " + worst);
+            assertThat(worst).isLessThanOrEqualTo(TRAINING_BOUND);
+            assertEquals(oneThread.history().loss().size(), fourThreads.history().loss().size());
         } finally {
             NativeThreads.set(1);
         }
+    }
+
+    private static double worstRelativeDifference(TrainingResult a, TrainingResult b) {
+        List<double[]> wa = weights(a.network());
+        List<double[]> wb = weights(b.network());
+        double largest = 1.0;
+        double worst = 0.0;
+        for (int i = 0; i < wa.size(); i++) {
+            for (int k = 0; k < wa.get(i).length; k++) {
+                largest = Math.max(largest, Math.abs(wa.get(i)[k]));
+                worst = Math.max(worst, Math.abs(wa.get(i)[k] - wb.get(i)[k]));
+            }
+        }
+        return worst / largest;
     }
 
     @Test
