@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 mode=${1:-engine}
 coretypes=${CORETYPES:-unset Haswell SkylakeX Zen}
 threads=${THREADS:-1 2}
-tests='dev.mcdropout.nn.**.*Test,dev.mcdropout.predict.*Test'
+tests=${TESTS:-'dev.mcdropout.nn.*Test,dev.mcdropout.predict.*Test'}
 mkdir -p target/blas-matrix
 status=0
 for core in $coretypes; do
