@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -55,11 +56,11 @@ public class DatasetsController {
         }
         Dataset data = digits();
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new ProblemException(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid-parameter",
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-parameter",
                     "Invalid parameter", "limit must be between 1 and " + MAX_LIMIT + ", got " + limit, List.of("limit"));
         }
         if (offset < 0 || offset >= data.size()) {
-            throw new ProblemException(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid-parameter",
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-parameter",
                     "Invalid parameter", "offset must be between 0 and " + (data.size() - 1) + ", got " + offset,
                     List.of("offset"));
         }

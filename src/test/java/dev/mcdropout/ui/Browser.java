@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
@@ -71,6 +72,9 @@ final class Browser implements AutoCloseable {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER))
                 .usingAnyFreePort()
+                // chromedriver hands its environment to chromium: its temp files stay in the profile directory,
+                // out of the way of tests that count what is in the system temp directory
+                .withEnvironment(Map.of("TMPDIR", profile.toString()))
                 .build();
         return new Browser(new ChromeDriver(service, options), profile);
     }
