@@ -9,7 +9,12 @@ The machine-readable contract is the OpenAPI document at
 [`/v3/api-docs`](http://localhost:8080/v3/api-docs) (browse it at
 [`/swagger-ui.html`](http://localhost:8080/swagger-ui.html)). Operation ids, for generated clients:
 `predict`, `listModels`, `getModelVersion`, `activateModelVersion`, `deleteModelVersion`,
-`downloadArtifact`, `importModel`, `train`, `getTrainingJob`, `listTrainingJobs`, `cancelTrainingJob`.
+`downloadArtifact`, `importModel`, `train`, `getTrainingJob`, `listTrainingJobs`, `cancelTrainingJob`,
+`getDatasetRows`.
+
+A person can use the service from a browser too: [`/`](http://localhost:8080/) serves a web page (try a
+prediction and see its uncertainty, browse model versions, train from a CSV file); see the
+[README](../README.md#web-page).
 
 - [Predict](#predict)
 - [Models](#models): [list](#list-models), [describe a version](#describe-a-version),
@@ -18,6 +23,7 @@ The machine-readable contract is the OpenAPI document at
 - Training: `POST /train` (JSON or CSV upload), `GET /train/jobs/{id}`, `GET /train/jobs`,
   `DELETE /train/jobs/{id}` — a full session with curl and the real answers is in
   [training.md](training.md), its reference section lists every field, limit and property
+- [Bundled data](#bundled-data): `GET /datasets/digits/rows`
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
@@ -157,6 +163,18 @@ Only a version that is not active can be deleted (409 otherwise):
 
 @@ raw curl -s -o /dev/null -w '%{http_code}\n' -X POST http://localhost:8080/models/digits/versions/1/activate && curl -s -o /dev/null -w '%{http_code}\n' -X DELETE http://localhost:8080/models/digits/versions/2
 
+## Bundled data
+
+`GET /datasets/digits/rows?offset=0&limit=20` returns rows of the data set the service ships (the digits
+data, on which the default model is trained at first start), each with its `label` and its `features`
+exactly as `POST /predict` takes them, so a client can try the service on real examples without a copy of
+the data (the web page's "Try it" view does). `offset` is 0..1796, `limit` 1..100 (default 20); anything
+else, or another name than `digits`, is a 400 or 404 problem. The 64-number lists are cut below:
+
+@@ short curl -s 'http://localhost:8080/datasets/digits/rows?offset=0&limit=2'
+
+@@ curl -s 'http://localhost:8080/datasets/digits/rows?limit=500'
+
 ## Errors
 
 Every error is an RFC 9457 problem, `Content-Type: application/problem+json`, whose `detail` says what
@@ -215,6 +233,10 @@ constant time); with no key configured they accept clients on a loopback address
 examples above work from the same machine without a key. The loopback rule looks at the TCP peer, not at
 `X-Forwarded-For`, so behind a reverse proxy on the same host every client looks local: set a key
 whenever the service is reachable from elsewhere.
+
+The web page at `/` sends the key the same way: when a mutating action (training, cancelling, activating,
+deleting) gets a 401, or a 403 for a wrong key, it asks for the key, keeps it in the tab's session storage
+(never in a cookie or local storage) and sends it as `X-API-Key` from then on.
 
 ```bash
 MCDROPOUT_SECURITY_API_KEY=change-me ./mvnw spring-boot:run
