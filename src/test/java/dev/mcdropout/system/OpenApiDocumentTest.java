@@ -22,7 +22,7 @@ class OpenApiDocumentTest extends ServiceTestSupport {
                 operations.put(op.getValue().get("operationId").asString(), op.getValue())));
         assertThat(operations).containsOnlyKeys("predict", "listModels", "getModelVersion", "activateModelVersion",
                 "deleteModelVersion", "downloadArtifact", "importModel",
-                "train", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob");
+                "train", "trainFromCsv", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob");
 
         for (Map.Entry<String, JsonNode> op : operations.entrySet()) {
             op.getValue().get("responses").properties().forEach(response -> {
