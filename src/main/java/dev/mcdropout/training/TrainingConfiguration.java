@@ -30,4 +30,10 @@ class TrainingConfiguration {
     BodyLimitRule trainingUploadLimit(TrainingLimits limits) {
         return BodyLimitRule.of("POST", "/train", limits.maxTrainingBody(), "max-training-body");
     }
+
+    /** The CSV form at its own address, POST /train/csv, has the same limit. */
+    @Bean
+    BodyLimitRule trainingCsvUploadLimit(TrainingLimits limits) {
+        return BodyLimitRule.of("POST", "/train/csv", limits.maxTrainingBody(), "max-training-body");
+    }
 }

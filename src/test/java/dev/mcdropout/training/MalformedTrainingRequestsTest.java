@@ -167,6 +167,8 @@ class MalformedTrainingRequestsTest extends TrainingTestSupport {
         java.util.Arrays.fill(big, (byte) ' ');
         assertProblem(send(HttpRequest.newBuilder(uri("/train")).header("Content-Type", "application/json")
                 .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "max-training-body");
+        assertProblem(send(HttpRequest.newBuilder(uri("/train/csv")).header("Content-Type", "multipart/form-data; boundary=xyz")
+                .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "max-training-body");
         assertProblem(send(HttpRequest.newBuilder(uri("/train")).header("Content-Type", "multipart/form-data; boundary=xyz")
                 .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofString("--xyz\r\ngarbage"))), 400, "multipart");
         assertProblem(get("/train/jobs/no-such-job"), 404, "no-such-job");
