@@ -6,9 +6,11 @@
 # openApiNullable=false as in pom.xml), compiles each (javac; python compileall and
 # import; tsc --strict) and runs clients/<language>/ through the typed API: list models, predict with
 # mcSamples=100 and seed 7, upload a CSV and train, a 404 problem as the language's error type. All three
-# must get the same prediction numbers. Ends with "clients: N passed, N failed"; exits non-zero on a failure.
+# must get the same prediction numbers. It also lints the document with Spectral (spectral:oas, from npm).
+# Ends with "clients: N passed, N failed"; exits non-zero on a failure.
 #
-# Needs: java 17, node 20 + npm (typescript and @types/node come from npm, clients/typescript/package-lock.json),
+# Needs: java 17, node 20 + npm (typescript, @types/node and @stoplight/spectral-cli come from npm, pinned by
+# clients/typescript/package-lock.json and clients/spectral/package-lock.json),
 # python3 with pydantic>=2, urllib3, python-dateutil, typing-extensions (preinstalled on these machines; PyPI
 # is not reachable, and Debian's python3-pydantic is 1.x, which the generated client does not support).
 # Usage: clients/check.sh [path/to/service.jar]   (default: target/mc-dropout-service-*.jar, built if missing)
@@ -49,6 +51,10 @@ fi
 if [[ ! -x clients/typescript/node_modules/.bin/tsc ]]; then
   step "typescript from npm (package-lock.json)"
   (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+if [[ ! -x clients/spectral/node_modules/.bin/spectral ]]; then
+  step "@stoplight/spectral-cli from npm (package-lock.json)"
+  (cd clients/spectral && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 if ! python3 - <<'EOF'
 import importlib.metadata as m, sys
@@ -148,10 +154,16 @@ check_typescript() {
   node "$WORK/typescript/out/client_check.js" "$BASE" "$API_KEY" "$WORK"
 }
 
+# Stoplight Spectral's spectral:oas ruleset: no error, no warning, no hint (--fail-severity=hint)
+check_spectral() {
+  clients/spectral/node_modules/.bin/spectral lint --ruleset clients/spectral/.spectral.yaml \
+    --fail-severity=hint "$WORK/openapi.json"
+}
+
 passed=0
 failed=0
-for language in java python typescript; do
-  step "$language: generate, compile, run"
+for language in spectral java python typescript; do
+  if [[ $language == spectral ]]; then step "spectral: lint the live document"; else step "$language: generate, compile, run"; fi
   if "check_$language"; then
     passed=$((passed + 1))
   else

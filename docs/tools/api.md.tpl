@@ -12,6 +12,21 @@ The machine-readable contract is the OpenAPI document at
 `downloadArtifact`, `importModel`, `train`, `trainFromCsv`, `getTrainingJob`, `listTrainingJobs`,
 `cancelTrainingJob`.
 
+| Endpoint | operationId | What |
+|---|---|---|
+| `POST /predict` | `predict` | Monte Carlo dropout prediction ([Predict](#predict)) |
+| `GET /models` | `listModels` | Models, their versions and the active one |
+| `GET /models/{name}/versions/{version}` | `getModelVersion` | One version's metadata |
+| `GET /models/{name}/versions/{version}/artifact` | `downloadArtifact` | The version's zip artifact |
+| `POST /models/{name}/versions` | `importModel` | Import an artifact as the next version |
+| `POST /models/{name}/versions/{version}/activate` | `activateModelVersion` | Serve that version |
+| `DELETE /models/{name}/versions/{version}` | `deleteModelVersion` | Delete a version that is not active |
+| `POST /train` | `train` | Train from JSON (or, as before, a CSV form) |
+| `POST /train/csv` | `trainFromCsv` | Train from a CSV upload ([generated clients](#generated-clients)) |
+| `GET /train/jobs/{id}` | `getTrainingJob` | A training job and its progress |
+| `GET /train/jobs` | `listTrainingJobs` | Recent training jobs |
+| `DELETE /train/jobs/{id}` | `cancelTrainingJob` | Cancel a training job |
+
 - [Predict](#predict)
 - [Models](#models): [list](#list-models), [describe a version](#describe-a-version),
   [download](#download-an-artifact), [import](#import-an-artifact), [activate](#activate-a-version),
@@ -146,16 +161,20 @@ are always 4xx, never a 5xx or a stack trace.
 
 @@ curl -s http://localhost:8080/models/..%2F..%2Fetc/versions/1
 
-| Status | When |
-|---|---|
-| 400 | Malformed JSON, a value that is not a finite number, an invalid parameter or name, a limit on samples or rows |
-| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured |
-| 404 | Unknown model, version or path |
-| 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` |
-| 409 | Deleting the active version |
-| 413 | Body over `max-predict-body` / `max-artifact-body` |
-| 422 | Rows that do not fit the model; an invalid artifact |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout` |
+| Status | When | `type` (after `https://mcdropout.dev/problems/`) |
+|---|---|---|
+| 400 | Malformed JSON, CSV or form, a value that is not a finite number, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
+| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
+| 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `not-found` |
+| 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` | `method-not-allowed`, `not-acceptable`, `unsupported-media-type` |
+| 409 | Deleting the active version; cancelling a finished training job | `version-active`, `job-finished` |
+| 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body`; more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |
+| 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset` |
+| 429 | The training queue is full (`mcdropout.training.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full` |
+| 500 | A failure of the service itself (logged); a stored model that no longer loads | `internal-error`, `stored-model-invalid` |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout` | `busy` |
+| 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
+| other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
 ## Generated clients
 
@@ -182,6 +201,16 @@ Two shapes in the document exist for generators:
 - `Hyperparameters.dropout` is documented as a list, one probability per hidden layer. The service also
   takes a bare number for every hidden layer, as before; described as "number or list" (`oneOf`) it made
   the java generator write code that does not compile.
+
+The document passes Stoplight Spectral's standard ruleset with no problem (no error, no warning);
+`clients/check.sh` runs this too, and `OpenApiDocumentTest` validates the live document with swagger-parser
+in every build:
+
+```bash
+printf 'extends: ["spectral:oas"]\n' > .spectral.yaml     # as in clients/spectral/.spectral.yaml
+curl -s http://localhost:8080/v3/api-docs > api-docs.json
+npx @stoplight/spectral-cli lint --ruleset .spectral.yaml --fail-severity=hint api-docs.json
+```
 
 Generate a client from a running service (the generator jar comes from Maven Central):
 
@@ -260,8 +289,8 @@ sent as `[]` (which asks for softmax regression); set it too when you generate a
 
 ## Security
 
-`POST /predict` and every `GET` are open. The mutating endpoints (import, activate, delete; training
-later) need header `X-API-Key` equal to `mcdropout.security.api-key` when a key is configured (compared in
+`POST /predict` and every `GET` are open. The mutating endpoints (import, activate, delete, train,
+cancel a training job) need header `X-API-Key` equal to `mcdropout.security.api-key` when a key is configured (compared in
 constant time); with no key configured they accept clients on a loopback address only, which is why the
 examples above work from the same machine without a key. The loopback rule looks at the TCP peer, not at
 `X-Forwarded-For`, so behind a reverse proxy on the same host every client looks local: set a key
@@ -336,7 +365,12 @@ An example alert on uncertainty drift (the share of predicted rows whose mutual 
 ## Configuration
 
 All under `mcdropout.` (as `application.yml` keys, `--mcdropout.x.y=...` arguments or
-`MCDROPOUT_X_Y` environment variables):
+`MCDROPOUT_X_Y` environment variables). Every property is bound to a validated `@ConfigurationProperties`
+record (an out-of-range value stops the start with a message naming it), and the jar carries
+`META-INF/spring-configuration-metadata.json`, so an IDE completes and describes them. A `mcdropout.*` key
+that no property binds (a typo) is logged at start-up as a warning naming the closest known key, e.g.
+`unknown configuration property 'mcdropout.limits.max-rowz' is ignored; did you mean 'mcdropout.limits.max-rows'?`
+(environment variables are not checked: their names do not say where one word ends).
 
 | Property | Default | Meaning |
 |---|---|---|
@@ -348,12 +382,24 @@ All under `mcdropout.` (as `application.yml` keys, `--mcdropout.x.y=...` argumen
 | `limits.max-row-samples` | `10000000` | Most rows × `mcSamples` per prediction |
 | `limits.max-predict-body` | `16MB` | Largest JSON body (MB here means MiB) |
 | `limits.max-artifact-body` | `256MB` | Largest artifact upload |
+| `limits.max-training-body` | `256MB` | Largest body of `POST /train` and `POST /train/csv` |
+| `limits.max-training-rows` | `1000000` | Most rows of a training data set |
+| `limits.max-training-features` | `100000` | Most features (columns) of a training data set |
+| `limits.max-hidden-units` | `16384` | Most units of one hidden layer |
+| `limits.max-hidden-layers` | `16` | Most hidden layers |
+| `limits.max-epochs` | `10000` | Most epochs of one training job |
 | `predict.threads` | `0` (= cores) | Threads of the Monte Carlo predictor's own pool, shared by all requests |
 | `predict.max-concurrent` | `8` | Predictions admitted at once; more wait |
 | `predict.queue-timeout` | `30s` | How long a prediction waits for admission before a 503 |
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |
 | `startup.train-default-model` | `true` | Train `default-model` on the bundled digits data when the store is empty |
 | `startup.seed` | `1` | Seed of that training |
+| `training.concurrency` | `1` | Jobs training at once, each on its own thread |
+| `training.queue-capacity` | `4` | Jobs that may wait for a training thread; one more is a 429 |
+| `training.wait-timeout` | `5m` | How long `POST /train?wait=true` holds the request before a 202 with the job still running |
+| `training.retained-jobs` | `100` | Finished jobs kept for `GET /train/jobs` (their models stay in the store) |
+| `training.retry-after` | `30s` | `Retry-After` of a 429 |
+| `training.nice` | `10` | OS niceness (0 to 19) of training threads, so predictions win a contended core; 0 = unchanged |
 
 **Threads.** ND4J sizes its OpenMP and BLAS pools from the host's core count (in a container often the
 node's, not the container's quota). The Monte Carlo predictor already spreads the samples of a request

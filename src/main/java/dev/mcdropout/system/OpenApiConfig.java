@@ -4,6 +4,7 @@ import io.swagger.v3.core.converter.ModelConverters;
 import io.swagger.v3.core.util.Json;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -31,6 +32,7 @@ public class OpenApiConfig {
                 .info(new Info()
                         .title("MC Dropout Service")
                         .version("v1")
+                        .contact(new Contact().name("mc-dropout-service maintainers").url("https://mcdropout.dev"))
                         .description("""
                                 Serves neural-network predictions that say how sure they are. POST /predict runs \
                                 mcSamples stochastic forward passes with dropout left on (Monte Carlo dropout, \

@@ -2,6 +2,7 @@ package dev.mcdropout.training;
 
 import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.system.BodyLimitRule;
+import dev.mcdropout.system.McDropoutProperties;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,6 +14,11 @@ class TrainingConfiguration {
     TrainingJobService trainingJobService(ModelRegistry registry, TrainingProperties properties,
                                           TrainingMetrics metrics) {
         return new TrainingJobService(registry, properties, metrics, Clock.systemUTC());
+    }
+
+    @Bean
+    TrainingLimits trainingLimits(McDropoutProperties properties) {
+        return TrainingLimits.of(properties.limits());
     }
 
     @Bean
