@@ -56,20 +56,27 @@ if [[ ! -x clients/spectral/node_modules/.bin/spectral ]]; then
   step "@stoplight/spectral-cli from npm (package-lock.json)"
   (cd clients/spectral && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-if ! python3 - <<'EOF'
+# The Python that has the generated client's runtime packages: python3 on the PATH, else a pyenv one
+has_client_packages() {
+  "$1" - <<'EOF' 2>/dev/null
 import importlib.metadata as m, sys
 need = {"pydantic": 2, "urllib3": 1, "python-dateutil": 2, "typing_extensions": 4}
 for name, major in need.items():
-    try:
-        version = m.version(name)
-    except m.PackageNotFoundError:
-        sys.exit(f"python package {name} is missing")
-    if int(version.split(".")[0]) < major:
-        sys.exit(f"python package {name} is {version}; the generated client needs >= {major}")
+    if int(m.version(name).split(".")[0]) < major:
+        sys.exit(1)
 EOF
-then
-  echo "clients: python3 ($(command -v python3)) lacks the generated client's runtime packages (above);" \
-       "PyPI is not reachable and Debian's python3-pydantic is 1.x, so the Python part cannot run" >&2
+}
+PY=
+for candidate in "$(command -v python3 || true)" /root/.pyenv/shims/python3 /root/.pyenv/versions/3.*/bin/python3; do
+  if [[ -x "$candidate" ]] && has_client_packages "$candidate"; then
+    PY=$candidate
+    break
+  fi
+done
+if [[ -z "$PY" ]]; then
+  echo "clients: no python3 here has the generated client's runtime packages (pydantic>=2, urllib3," \
+       "python-dateutil, typing-extensions); PyPI is not reachable and Debian's python3-pydantic is 1.x," \
+       "so the Python part cannot run" >&2
   exit 1
 fi
 
@@ -140,9 +147,9 @@ check_java() {
 
 check_python() {
   generate python "$WORK/python" --package-name mcdropout_client || return 1
-  PYTHONPYCACHEPREFIX="$WORK/pycache" python3 -m compileall -q "$WORK/python/mcdropout_client" clients/python/client_check.py \
+  PYTHONPYCACHEPREFIX="$WORK/pycache" "$PY" -m compileall -q "$WORK/python/mcdropout_client" clients/python/client_check.py \
     >/dev/null || return 1
-  PYTHONPATH="$WORK/python" python3 -B clients/python/client_check.py "$BASE" "$API_KEY" "$WORK"
+  PYTHONPATH="$WORK/python" "$PY" -B clients/python/client_check.py "$BASE" "$API_KEY" "$WORK"
 }
 
 check_typescript() {

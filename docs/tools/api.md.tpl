@@ -184,11 +184,13 @@ TypeScript (`typescript-fetch`). CI proves it on every change: `clients/check.sh
 `./mvnw verify`) starts the packaged service, generates the three clients from its live `/v3/api-docs`,
 compiles them (`javac`; `python3 -m compileall` and import; `tsc --strict`) and, through each typed API,
 lists the models, predicts with `mcSamples=100` and seed 7 (all three must get the same numbers), uploads a
-CSV and trains, and sees a 404 problem arrive as the language's error type. It ends with
-`clients: 3 passed, 0 failed` (3 minutes 17 s measured on a 2-core machine shared with four other builds,
-a minute of it the service's start-up training of `digits`). It needs Node 20 (it installs `typescript` from npm, `clients/typescript/package-lock.json`)
-and python3 with `pydantic` >= 2, `urllib3`, `python-dateutil` and `typing-extensions` (preinstalled on the
-project's machines; Debian's `python3-pydantic` is 1.x, which the Python client does not support).
+CSV and trains, and sees a 404 problem arrive as the language's error type; it also lints the document
+with Spectral (below). It ends with `clients: 4 passed, 0 failed` (197 s and 309 s measured on a 2-core machine
+shared with four other builds, 60 to 100 s of it the service's start-up training of `digits`). It needs Node 20 (it
+installs `typescript` and `@stoplight/spectral-cli` from npm, pinned by the `package-lock.json` files under
+`clients/`) and python3 with `pydantic` >= 2, `urllib3`, `python-dateutil` and `typing-extensions`
+(preinstalled on the project's machines; Debian's `python3-pydantic` is 1.x, which the Python client does
+not support).
 
 Two shapes in the document exist for generators:
 
@@ -197,7 +199,8 @@ Two shapes in the document exist for generators:
   `trainFromCsv` (`POST /train/csv`): the same form fields (`data`, `name`, `labelColumn`,
   `hyperparameters`, `activate`), the same `?wait=`, the same answers and problems. `POST /train` still
   takes the form, as before, and the document still lists it there, written inline: as a `$ref` beside
-  JSON it made typescript-fetch import a model it never writes (`Cannot find module '../models/TrainForm'`).
+  JSON it made typescript-fetch (and java) import a model they never write
+  (`Cannot find module '../models/TrainForm'`).
 - `Hyperparameters.dropout` is documented as a list, one probability per hidden layer. The service also
   takes a bare number for every hidden layer, as before; described as "number or list" (`oneOf`) it made
   the java generator write code that does not compile.
