@@ -9,13 +9,13 @@ import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
 import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.training.TrainingProperties;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
@@ -39,15 +39,13 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
     private volatile Thread worker;
 
     /**
-     * @param nice the niceness training jobs run at ({@code mcdropout.training.nice}, validated where the
-     *             training package binds it): this is training too, and on a first start it must not starve
-     *             predictions of a model imported while it runs
+     * @param training its {@code nice} is the niceness training jobs run at: this is training too, and on a
+     *                 first start it must not starve predictions of a model imported while it runs
      */
-    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties,
-                                 @Value("${mcdropout.training.nice:10}") int nice) {
+    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties, TrainingProperties training) {
         this.registry = registry;
         this.properties = properties;
-        this.threads = new BackgroundThreads("mcdropout-default-model", nice);
+        this.threads = new BackgroundThreads("mcdropout-default-model", training.nice());
     }
 
     @Override

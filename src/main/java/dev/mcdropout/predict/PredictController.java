@@ -59,7 +59,7 @@ public class PredictController {
             @RequestParam(required = false) Long seed,
             @Parameter(description = "NAME or NAME:VERSION; absent: the active version of the default model", example = "digits")
             @RequestParam(required = false) String model,
-            @Parameter(description = "Extra fields: 'scores' adds scoresMean and scoresStd (raw class scores)", example = "scores")
+            @Parameter(description = "Extra fields: 'scores' adds scoresMean and scoresStd (raw class scores); e.g. include=scores")
             @RequestParam(required = false) List<String> include) {
         long start = System.nanoTime();
         String modelTag = "unknown";

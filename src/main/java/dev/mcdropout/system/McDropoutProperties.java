@@ -15,7 +15,16 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Everything under {@code mcdropout.*}. Each limit is what a single request may ask of the service; a breach
- * is a 4xx problem naming the property, so an operator knows which knob a client ran into.
+ * is a 4xx problem naming the property, so an operator knows which knob a client ran into. The Javadoc
+ * {@code @param} texts become the IDE hints of {@code META-INF/spring-configuration-metadata.json}.
+ *
+ * @param defaultModel model used when a prediction names none; trained at first start when the store is empty
+ * @param store        where model artifacts are kept
+ * @param security     API key of the mutating endpoints
+ * @param limits       what one prediction or artifact upload may ask of the service
+ * @param predict      the Monte Carlo predictor's threads and admission
+ * @param nd4j         ND4J's native threads
+ * @param startup      what happens at first start with an empty store
  */
 @Validated
 @ConfigurationProperties("mcdropout")
@@ -28,13 +37,19 @@ public record McDropoutProperties(
         @DefaultValue @Valid @NotNull Nd4jSettings nd4j,
         @DefaultValue @Valid @NotNull Startup startup) {
 
-    /** Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model. */
+    /**
+     * Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model.
+     *
+     * @param dir model store directory
+     */
     public record Store(@DefaultValue("./data/models") @NotNull Path dir) {
     }
 
     /**
      * {@code apiKey} unset: mutating endpoints accept loopback clients only. Set: they require header
      * {@code X-API-Key} with this value.
+     *
+     * @param apiKey key the mutating endpoints require in header X-API-Key; unset: loopback clients only
      */
     public record Security(String apiKey) {
 
@@ -43,17 +58,43 @@ public record McDropoutProperties(
         }
     }
 
+    /**
+     * Every limit a client can hit, under one prefix so that each is named the same way in its 413/400
+     * problem. The training defaults may be lowered (or raised up to the hard caps here).
+     *
+     * @param maxMcSamples        largest mcSamples of one prediction
+     * @param maxRows             most rows of one prediction
+     * @param maxRowSamples       most rows times mcSamples of one prediction
+     * @param maxPredictBody      largest JSON body of POST /predict (MB means MiB)
+     * @param maxArtifactBody     largest model artifact upload
+     * @param maxTrainingBody     largest body of POST /train and POST /train/csv
+     * @param maxTrainingRows     most rows of a training data set
+     * @param maxTrainingFeatures most features (columns) of a training data set
+     * @param maxHiddenUnits      most units of one hidden layer of a trained network
+     * @param maxHiddenLayers     most hidden layers of a trained network
+     * @param maxEpochs           most epochs of one training job
+     */
     public record Limits(
             @DefaultValue("10000") @Min(1) @Max(1_000_000) int maxMcSamples,
             @DefaultValue("10000") @Min(1) @Max(10_000_000) int maxRows,
             @DefaultValue("10000000") @Min(1) long maxRowSamples,
             @DefaultValue("16MB") @NotNull DataSize maxPredictBody,
-            @DefaultValue("256MB") @NotNull DataSize maxArtifactBody) {
+            @DefaultValue("256MB") @NotNull DataSize maxArtifactBody,
+            @DefaultValue("256MB") @NotNull DataSize maxTrainingBody,
+            @DefaultValue("1000000") @Min(2) @Max(100_000_000) int maxTrainingRows,
+            @DefaultValue("100000") @Min(1) @Max(1_000_000) int maxTrainingFeatures,
+            @DefaultValue("16384") @Min(1) @Max(1 << 20) int maxHiddenUnits,
+            @DefaultValue("16") @Min(0) @Max(256) int maxHiddenLayers,
+            @DefaultValue("10000") @Min(1) @Max(1_000_000) int maxEpochs) {
     }
 
     /**
      * {@code threads}: the Monte Carlo predictor's own pool (0 = available processors).
      * {@code maxConcurrent}: predictions admitted at once; others wait up to {@code queueTimeout}.
+     *
+     * @param threads       threads of the Monte Carlo predictor's own pool, shared by all requests (0 = cores)
+     * @param maxConcurrent predictions admitted at once; more wait
+     * @param queueTimeout  how long a prediction waits for admission before a 503
      */
     public record Predict(
             @DefaultValue("0") @Min(0) @Max(1024) int threads,
@@ -65,13 +106,20 @@ public record McDropoutProperties(
         }
     }
 
-    /** OpenMP/BLAS threads ND4J may use inside one op; set at startup (see docs/api.md, "Threads"). */
+    /**
+     * OpenMP/BLAS threads ND4J may use inside one op; set at startup (see docs/api.md, "Threads").
+     *
+     * @param threads OpenMP/BLAS threads per ND4J operation
+     */
     public record Nd4jSettings(@DefaultValue("1") @Min(1) @Max(1024) int threads) {
     }
 
     /**
      * {@code trainDefaultModel}: train and activate {@code defaultModel} on the bundled digits data when
      * the store holds no model. {@code seed}: its training seed.
+     *
+     * @param trainDefaultModel train default-model on the bundled digits data when the store is empty
+     * @param seed              seed of that training
      */
     public record Startup(@DefaultValue("true") boolean trainDefaultModel, @DefaultValue("1") long seed) {
     }

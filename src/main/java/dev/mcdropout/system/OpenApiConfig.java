@@ -1,8 +1,10 @@
 package dev.mcdropout.system;
 
 import io.swagger.v3.core.converter.ModelConverters;
+import io.swagger.v3.core.util.Json;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -30,6 +32,7 @@ public class OpenApiConfig {
                 .info(new Info()
                         .title("MC Dropout Service")
                         .version("v1")
+                        .contact(new Contact().name("mc-dropout-service maintainers").url("https://mcdropout.dev"))
                         .description("""
                                 Serves neural-network predictions that say how sure they are. POST /predict runs \
                                 mcSamples stochastic forward passes with dropout left on (Monte Carlo dropout, \
@@ -87,6 +90,39 @@ public class OpenApiConfig {
                 return;
             }
             openApi.getComponents().getSchemas().values().forEach(OpenApiConfig::dropTypeBesideOneOf);
+        };
+    }
+
+    /**
+     * A form schema beside another request media type is written inline, not as a {@code $ref}. Client
+     * generators build an operation's typed method from its first media type (JSON for POST /train), yet some
+     * (typescript-fetch 7.x) still import a model for a referenced form schema, which they never write, so the
+     * client does not compile. The form keeps its own operation with the referenced schema (POST /train/csv).
+     */
+    @Bean
+    OpenApiCustomizer inlineFormBesideOtherMediaTypes() {
+        return openApi -> {
+            if (openApi.getPaths() == null || openApi.getComponents() == null || openApi.getComponents().getSchemas() == null) {
+                return;
+            }
+            var schemas = openApi.getComponents().getSchemas();
+            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(op -> {
+                if (op.getRequestBody() == null || op.getRequestBody().getContent() == null
+                        || op.getRequestBody().getContent().size() < 2) {
+                    return;
+                }
+                op.getRequestBody().getContent().forEach((type, media) -> {
+                    boolean form = type.startsWith("multipart/") || type.equals("application/x-www-form-urlencoded");
+                    if (!form || media.getSchema() == null || media.getSchema().get$ref() == null) {
+                        return;
+                    }
+                    String ref = media.getSchema().get$ref();
+                    Schema<?> target = schemas.get(ref.substring(ref.lastIndexOf('/') + 1));
+                    if (target != null) {
+                        media.setSchema(Json.mapper().convertValue(target, Schema.class));
+                    }
+                });
+            }));
         };
     }
 

@@ -2,6 +2,7 @@ package dev.mcdropout.training;
 
 import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.system.BodyLimitRule;
+import dev.mcdropout.system.McDropoutProperties;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,6 +14,11 @@ class TrainingConfiguration {
     TrainingJobService trainingJobService(ModelRegistry registry, TrainingProperties properties,
                                           TrainingMetrics metrics) {
         return new TrainingJobService(registry, properties, metrics, Clock.systemUTC());
+    }
+
+    @Bean
+    TrainingLimits trainingLimits(McDropoutProperties properties) {
+        return TrainingLimits.of(properties.limits());
     }
 
     @Bean
@@ -29,5 +35,11 @@ class TrainingConfiguration {
     @Bean
     BodyLimitRule trainingUploadLimit(TrainingLimits limits) {
         return BodyLimitRule.of("POST", "/train", limits.maxTrainingBody(), "max-training-body");
+    }
+
+    /** The CSV form at its own address, POST /train/csv, has the same limit. */
+    @Bean
+    BodyLimitRule trainingCsvUploadLimit(TrainingLimits limits) {
+        return BodyLimitRule.of("POST", "/train/csv", limits.maxTrainingBody(), "max-training-body");
     }
 }

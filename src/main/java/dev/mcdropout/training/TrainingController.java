@@ -79,7 +79,8 @@ public class TrainingController {
                     The body is JSON (dataset.features and dataset.labels) or multipart/form-data: a CSV file part \
                     'data' with a header row (the label column named by field 'labelColumn', default the last \
                     column), a 'name' field, an optional 'hyperparameters' JSON field or part and an optional \
-                    'activate' field (true/false). Limits: body <= mcdropout.limits.max-training-body (256 MiB), \
+                    'activate' field (true/false). Generated clients send JSON here; for a CSV upload they call \
+                    trainFromCsv (POST /train/csv), which takes the same form and answers the same way. Limits: body <= mcdropout.limits.max-training-body (256 MiB), \
                     rows <= max-training-rows (1,000,000), features <= max-training-features (100,000), at most 16 \
                     hidden layers of 16384 units, epochs <= 10000.""",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
@@ -121,12 +122,48 @@ public class TrainingController {
         return submit(name, dataset, config, activate, wait);
     }
 
-    /** The multipart variant of {@link #train}; documented there (one operation, two request media types). */
+    /**
+     * The multipart variant of {@link #train} at its original address, documented there as the second request
+     * media type. Client generators build one typed method per operation from its first media type, so the
+     * form has its own operation too, {@link #trainFromCsv}; both answer alike.
+     */
     @io.swagger.v3.oas.annotations.Hidden
     @RequiresApiKey
     @PostMapping(path = "/train", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<TrainingJobView> trainFromCsv(MultipartHttpServletRequest form,
-                                                        @RequestParam(defaultValue = "false") boolean wait) {
+    public ResponseEntity<TrainingJobView> trainFromForm(MultipartHttpServletRequest form,
+                                                         @RequestParam(defaultValue = "false") boolean wait) {
+        return trainFromCsv(form, wait);
+    }
+
+    @Operation(operationId = "trainFromCsv", summary = "Train a model from a CSV upload",
+            description = """
+                    The multipart/form-data form of POST /train as an operation of its own, so that generated \
+                    clients get a typed method for it: a CSV file part 'data' with a header row (the label column \
+                    named by field 'labelColumn', default the last column), a 'name' field, an optional \
+                    'hyperparameters' field holding Hyperparameters as JSON and an optional 'activate' field. \
+                    Answers exactly as POST /train does: 202 with the queued job and its Location, or with \
+                    wait=true 200 with the finished job. Same limits as POST /train.""",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content =
+                    @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = TrainForm.class))))
+    @ApiResponse(responseCode = "200", description = "wait=true and the job finished in time: the finished job",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = TrainingJobView.class)))
+    @ApiResponse(responseCode = "202", description = "The job was queued (or, with wait=true, is still running)",
+            headers = @Header(name = "Location", description = "/train/jobs/{id}", schema = @Schema(type = "string")),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = TrainingJobView.class)))
+    @ApiResponse(responseCode = "400", description = "Malformed CSV or form, an unknown field, an invalid name, or a hyperparameter out of range")
+    @ApiResponse(responseCode = "401", description = "API key required")
+    @ApiResponse(responseCode = "403", description = "API key rejected, or a remote client without a configured key")
+    @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-training-body or more rows than max-training-rows")
+    @ApiResponse(responseCode = "415", description = "Content-Type is not multipart/form-data")
+    @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes")
+    @ApiResponse(responseCode = "429", description = "The training queue is full; retry after Retry-After seconds",
+            headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
+    @RequiresApiKey
+    @PostMapping(path = "/train/csv", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<TrainingJobView> trainFromCsv(
+            @Parameter(hidden = true) MultipartHttpServletRequest form,
+            @Parameter(description = "Hold the request until the job finishes (bounded by mcdropout.training.wait-timeout)")
+            @RequestParam(defaultValue = "false") boolean wait) {
         for (String field : Collections.list(form.getParameterNames())) {
             if (!FORM_FIELDS.contains(field)) {
                 throw unknownFormField(field);
@@ -142,7 +179,8 @@ public class TrainingController {
         String activateText = single(form, "activate");
         boolean activate = true;
         if (activateText != null) {
-            if (!activateText.equals("true") && !activateText.equals("false")) {
+            // any case: Python's generated client sends str(True), "True", as a form field
+            if (!activateText.equalsIgnoreCase("true") && !activateText.equalsIgnoreCase("false")) {
                 throw TrainingRequests.invalidRequest("field 'activate' must be true or false, got '"
                         + CsvDatasetReader.abbreviate(activateText) + "'", "activate");
             }
@@ -270,8 +308,8 @@ public class TrainingController {
                 "there is no training job '" + CsvDatasetReader.abbreviate(id) + "'; GET /train/jobs lists the recent ones"));
     }
 
-    /** The multipart form of POST /train, for the OpenAPI document. */
-    @Schema(name = "TrainForm", description = "multipart/form-data variant of POST /train")
+    /** The multipart form of POST /train and POST /train/csv, for the OpenAPI document. */
+    @Schema(name = "TrainForm", description = "multipart/form-data body of POST /train/csv (and of POST /train)")
     record TrainForm(
             @Schema(description = "CSV file: a header row, then one row per example", type = "string", format = "binary",
                     requiredMode = Schema.RequiredMode.REQUIRED) String data,
@@ -279,6 +317,7 @@ public class TrainingController {
                     requiredMode = Schema.RequiredMode.REQUIRED) String name,
             @Schema(description = "Header name of the label column (default: the last column)", example = "class") String labelColumn,
             @Schema(description = "Hyperparameters as JSON (see Hyperparameters)", example = "{\"epochs\": 50, \"dropout\": 0.3}") String hyperparameters,
-            @Schema(description = "true (default) or false", example = "true") String activate) {
+            @Schema(description = "Make the new version active when training succeeds (default true)", example = "true")
+            Boolean activate) {
     }
 }

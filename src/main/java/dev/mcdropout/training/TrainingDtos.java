@@ -49,8 +49,12 @@ public final class TrainingDtos {
             @ArraySchema(arraySchema = @Schema(description = "Units per hidden layer (at most 16 layers of 16384 units; [] gives softmax regression)",
                     example = "[128]"))
             List<Integer> hiddenLayers,
-            @Schema(description = "Probability of dropping a hidden unit, in [0, 1): one number for all hidden layers or a list with one per hidden layer",
-                    oneOf = {Double.class, Double[].class}, example = "0.5")
+            // Documented as a list only: the number | list oneOf breaks the java generator's client (7.25.0), and
+            // a list is what every generated client can send. The service still reads a bare number as well.
+            @ArraySchema(arraySchema = @Schema(description = """
+                    Probability of dropping a hidden unit, in [0, 1), one per hidden layer. A bare number (not a \
+                    list) is accepted too and applies to every hidden layer.""", example = "[0.3]"),
+                    schema = @Schema(type = "number", format = "double"))
             DropoutSetting dropout,
             @Schema(description = "Probability of dropping an input feature, in [0, 1)", example = "0.0") Double inputDropout,
             @Schema(description = "Most epochs to train (1 to 10000; early stopping may end sooner)", example = "100") Integer epochs,

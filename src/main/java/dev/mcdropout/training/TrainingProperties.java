@@ -13,9 +13,9 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param concurrency   jobs training at once, each on its own thread (default 1)
  * @param queueCapacity jobs that may wait for a free training thread; one more is a 429
- * @param waitTimeout   how long {@code POST /train?wait=true} holds the request before answering 202 with the
+ * @param waitTimeout   how long POST /train?wait=true holds the request before answering 202 with the
  *                      job still running
- * @param retainedJobs  finished jobs kept in memory for {@code GET /train/jobs}; older ones are forgotten (their
+ * @param retainedJobs  finished jobs kept in memory for GET /train/jobs; older ones are forgotten (their
  *                      models stay in the store)
  * @param retryAfter    the Retry-After a client gets with a 429
  * @param nice          OS niceness (0 to 19) of training threads, so predictions win a contended core; 0 leaves

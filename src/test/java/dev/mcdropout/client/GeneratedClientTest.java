@@ -19,12 +19,15 @@ import dev.mcdropout.client.model.Problem;
 import dev.mcdropout.client.model.TrainRequest;
 import dev.mcdropout.client.model.TrainingDataset;
 import dev.mcdropout.client.model.TrainingJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service through the Java client that the build generates from the service's own OpenAPI document
@@ -104,7 +107,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         }
         TrainRequest request = new TrainRequest().name(name)
                 .dataset(new TrainingDataset().features(features).labels(labels))
-                .hyperparameters(new Hyperparameters().hiddenLayers(List.of(64)).dropout(DropoutSetting.perLayer(List.of(0.2)))
+                .hyperparameters(new Hyperparameters().hiddenLayers(List.of(64)).dropout(List.of(0.2))
                         .epochs(150).seed(5L));
 
         TrainingJob job = training.train(request, null);
@@ -138,6 +141,46 @@ class GeneratedClientTest extends ServiceTestSupport {
                 .filter(i -> response.getPredictions().get(i).getPredictedClass().equals(Integer.toString(digitLabel(from + i))))
                 .count();
         assertThat(correct).as("held-out rows right of %d", n).isGreaterThanOrEqualTo(30);
+    }
+
+    @Test
+    void generatedClientUploadsACsvAndTrainsThroughTrainFromCsv(@TempDir Path dir) throws Exception {
+        // 500 digits rows with a header row; the label column is named, not the last one
+        StringBuilder csv = new StringBuilder("digit");
+        for (int j = 0; j < 64; j++) {
+            csv.append(",p").append(j);
+        }
+        csv.append('\n');
+        for (int i = 0; i < 500; i++) {
+            csv.append(digitLabel(i));
+            for (double v : digitsRow(i)) {
+                csv.append(',').append((int) v);
+            }
+            csv.append('\n');
+        }
+        Path file = Files.writeString(dir.resolve("digits.csv"), csv);
+        ApiClient client = client(API_KEY);
+
+        TrainingJob job = new TrainingApi(client).trainFromCsv(file.toFile(), "client-csv", true, false,
+                "{\"hiddenLayers\": [64], \"dropout\": 0.2, \"epochs\": 100, \"seed\": 3}", "digit");
+
+        assertThat(job.getStatus()).as("job %s", job).isEqualTo(TrainingJob.StatusEnum.SUCCEEDED);
+        assertThat(job.getRows()).isEqualTo(500);
+        assertThat(job.getFeatures()).isEqualTo(64);
+        assertThat(job.getClasses()).isEqualTo(DIGIT_CLASSES);
+        assertThat(job.getActivate()).isFalse();
+        int version = job.getModel().getVersion();
+        PredictResponse response = new PredictApi(client).predict(digits(1000, 40), 30, 3L, "client-csv:" + version, null);
+        long correct = IntStream.range(0, 40)
+                .filter(i -> response.getPredictions().get(i).getPredictedClass().equals(Integer.toString(digitLabel(1000 + i))))
+                .count();
+        // 24 of 40 is six times the 4 of 40 of guessing
+        assertThat(correct).as("held-out rows right of 40").isGreaterThanOrEqualTo(24);
+
+        ApiException noName = catchThrowableOfType(ApiException.class, () -> new TrainingApi(client)
+                .trainFromCsv(file.toFile(), "Not A Name", false, null, null, "digit"));
+        assertThat(noName.getCode()).isEqualTo(400);
+        assertProblem(client, noName, 400, "name");
     }
 
     @Test

@@ -3,8 +3,17 @@ package dev.mcdropout.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcdropout.ServiceTestSupport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -22,7 +31,7 @@ class OpenApiDocumentTest extends ServiceTestSupport {
                 operations.put(op.getValue().get("operationId").asString(), op.getValue())));
         assertThat(operations).containsOnlyKeys("predict", "listModels", "getModelVersion", "activateModelVersion",
                 "deleteModelVersion", "downloadArtifact", "importModel",
-                "train", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob", "getDatasetRows");
+                "train", "trainFromCsv", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob", "getDatasetRows");
 
         for (Map.Entry<String, JsonNode> op : operations.entrySet()) {
             op.getValue().get("responses").properties().forEach(response -> {
@@ -44,6 +53,40 @@ class OpenApiDocumentTest extends ServiceTestSupport {
         assertThat(schemas.get("PredictResponse").get("properties").has("predictions")).isTrue();
         assertThat(schemas.get("Prediction").get("properties").get("mean").get("type").asString()).isEqualTo("array");
         assertThat(doc.get("components").get("securitySchemes").get("apiKey").get("name").asString()).isEqualTo("X-API-Key");
+    }
+
+    @Test
+    void liveDocumentValidatesWithSwaggerParserWithoutErrorsOrWarnings() throws Exception {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(get("/v3/api-docs").body(), null, options);
+
+        assertThat(parsed.getMessages()).as("swagger-parser errors and warnings").isEmpty();
+        assertThat(parsed.getOpenAPI().getPaths()).containsKeys("/predict", "/models", "/train", "/train/csv");
+        assertThat(parsed.getOpenAPI().getInfo().getContact()).isNotNull();
+    }
+
+    /** Drift: an operation the service serves but docs/api.md's endpoint table does not list. */
+    @Test
+    void everyOperationOfTheLiveDocumentIsInTheEndpointTableOfApiMd() throws Exception {
+        JsonNode doc = json(get("/v3/api-docs"));
+        String apiMd = Files.readString(Path.of("docs", "api.md"), StandardCharsets.UTF_8);
+
+        assertThat(missingOperations(doc, apiMd)).as("operations missing from the endpoint table of docs/api.md").isEmpty();
+        String withoutRow = apiMd.replaceAll("(?m)^\\| `POST /train/csv` \\|.*\\n", "");
+        assertThat(missingOperations(doc, withoutRow)).containsExactly("| `POST /train/csv` | `trainFromCsv` |");
+    }
+
+    static List<String> missingOperations(JsonNode doc, String apiMd) {
+        List<String> missing = new ArrayList<>();
+        doc.get("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
+            String row = "| `" + op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey() + "` | `"
+                    + op.getValue().get("operationId").asString() + "` |";
+            if (!apiMd.contains(row)) {
+                missing.add(row);
+            }
+        }));
+        return missing;
     }
 
     @Test

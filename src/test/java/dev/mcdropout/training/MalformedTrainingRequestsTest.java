@@ -152,7 +152,9 @@ class MalformedTrainingRequestsTest extends TrainingTestSupport {
     @MethodSource("formRequests")
     void malformedCsvTrainingRequestGetsAProblem(String what, Supplier<Multipart> form, int status, String mentions)
             throws Exception {
+        // the form's own operation (POST /train/csv) and its original address answer alike
         assertProblem(postMultipart("/train", form.get()), status, mentions);
+        assertProblem(postMultipart("/train/csv", form.get()), status, mentions);
     }
 
     @Test
@@ -160,9 +162,12 @@ class MalformedTrainingRequestsTest extends TrainingTestSupport {
         assertProblem(send(HttpRequest.newBuilder(uri("/train")).header("Content-Type", "text/plain")
                 .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofString("hello"))), 415, "Content-Type");
         assertProblem(postJson("/train?wait=maybe", hp(null)), 400, "wait");
+        assertProblem(postJson("/train/csv", hp(null)), 415, "Content-Type");
         byte[] big = new byte[2 * 1024 * 1024];
         java.util.Arrays.fill(big, (byte) ' ');
         assertProblem(send(HttpRequest.newBuilder(uri("/train")).header("Content-Type", "application/json")
+                .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "max-training-body");
+        assertProblem(send(HttpRequest.newBuilder(uri("/train/csv")).header("Content-Type", "multipart/form-data; boundary=xyz")
                 .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "max-training-body");
         assertProblem(send(HttpRequest.newBuilder(uri("/train")).header("Content-Type", "multipart/form-data; boundary=xyz")
                 .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofString("--xyz\r\ngarbage"))), 400, "multipart");
