@@ -2,10 +2,10 @@ package dev.mcdropout.oip;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.JsonNode;
 
 /**
  * JSON shapes of the Open Inference Protocol V2 REST API, named as the specification names them
@@ -32,8 +32,10 @@ public final class OipDtos {
             @Schema(description = "[B, features]", example = "[1, 64]", requiredMode = Schema.RequiredMode.REQUIRED) List<Long> shape,
             @Schema(description = "FP32 (FP64 is accepted too)", example = "FP32", requiredMode = Schema.RequiredMode.REQUIRED) String datatype,
             Map<String, Object> parameters,
-            @Schema(description = "Row-major numbers, flat or nested as [[...], ...]", type = "array",
-                    requiredMode = Schema.RequiredMode.REQUIRED) JsonNode data) {
+            @ArraySchema(arraySchema = @Schema(description = "Row-major numbers, flat (B x features numbers) or nested (B arrays of features numbers)",
+                    requiredMode = Schema.RequiredMode.REQUIRED, example = "[0, 0, 5, 13, 9, 1, 0, 0]"),
+                    schema = @Schema(description = "A number, or for nested data one row: an array of numbers"))
+            List<Object> data) {
     }
 
     @Schema(name = "OipRequestOutput", description = "$request_output")
@@ -57,7 +59,8 @@ public final class OipDtos {
             @Schema(example = "probabilities_mean") String name,
             @Schema(example = "[1, 10]") List<Long> shape,
             @Schema(example = "FP32") String datatype,
-            @Schema(description = "Row-major, flat", type = "array") Object data) {
+            @ArraySchema(arraySchema = @Schema(description = "Row-major, flat"),
+                    schema = @Schema(description = "A number (FP32) or a class label (BYTES)")) Object data) {
     }
 
     @Schema(name = "OipServerMetadata", description = "$metadata_server_response")

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Reads an OIP inference request into what {@code PredictService} takes, checking each part against the
@@ -117,20 +116,19 @@ final class OipRequests {
             throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-rows",
                     name + " has " + b + " rows, more than the " + maxRows + " allowed");
         }
-        JsonNode data = input.data();
-        if (data == null || !data.isArray()) {
+        List<Object> data = input.data();
+        if (data == null) {
             throw invalid(name + " needs \"data\": an array of " + b * f + " numbers, flat or as " + b
                     + " arrays of " + f);
         }
         int rowsCount = (int) b;
         double[][] rows = new double[rowsCount][features];
-        if (data.size() > 0 && data.get(0).isArray()) {
+        if (!data.isEmpty() && data.get(0) instanceof List<?>) {
             if (data.size() != rowsCount) {
                 throw invalid(name + " has shape " + shape + " but its nested data has " + data.size() + " rows");
             }
             for (int i = 0; i < rowsCount; i++) {
-                JsonNode row = data.get(i);
-                if (!row.isArray() || row.size() != features) {
+                if (!(data.get(i) instanceof List<?> row) || row.size() != features) {
                     throw invalid(name + " data[" + i + "] must be an array of " + features + " numbers, like every row");
                 }
                 for (int j = 0; j < features; j++) {
@@ -151,13 +149,13 @@ final class OipRequests {
         return rows;
     }
 
-    private static double number(JsonNode node, String input, String where) {
-        if (node == null || !node.isNumber()) {
-            throw invalid(input + " " + where + " is " + (node == null || node.isNull() ? "null"
-                    : node.isArray() ? "an array" : node.getNodeType().toString().toLowerCase())
+    private static double number(Object value, String input, String where) {
+        if (!(value instanceof Number n)) {
+            throw invalid(input + " " + where + " is " + (value == null ? "null" : value instanceof List ? "an array"
+                    : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "not a number")
                     + "; the data must be numbers");
         }
-        double v = node.asDouble();
+        double v = n.doubleValue();
         if (!Double.isFinite(v)) {
             throw invalid(input + " " + where + " is not a finite number");
         }

@@ -69,10 +69,14 @@ public class McDropoutMetrics {
 
     /** An active version swapped in because another process sharing the store moved the pointer. */
     public void recordReload(String model) {
-        Counter.builder("mcdropout.model.reloads")
+        reloads(model).increment();
+    }
+
+    private Counter reloads(String model) {
+        return Counter.builder("mcdropout.model.reloads")
                 .description("Active versions swapped in by the store rescan (another replica changed the active pointer)")
                 .tag("model", model)
-                .register(registry).increment();
+                .register(registry);
     }
 
     /**
@@ -98,5 +102,7 @@ public class McDropoutMetrics {
                 .tag("model", model)
                 .strongReference(true)
                 .register(registry);
+        // From 0, so that rate() and increase() see the first reload.
+        reloads(model);
     }
 }

@@ -61,6 +61,15 @@ public class OpenApiConfig {
                     .addProperty("error", new Schema<>().type("string"))
                     .addRequiredItem("error"));
             Schema<?> oipRef = new Schema<>().$ref("#/components/schemas/" + OIP_ERROR);
+            // Tensor data items are numbers, labels or (nested) rows: any JSON value, not "type: object".
+            for (String tensor : new String[] {"OipRequestInput", "OipResponseOutput"}) {
+                Schema<?> schema = openApi.getComponents().getSchemas() == null ? null
+                        : openApi.getComponents().getSchemas().get(tensor);
+                if (schema != null && schema.getProperties() != null && schema.getProperties().get("data") != null
+                        && schema.getProperties().get("data").getItems() != null) {
+                    schema.getProperties().get("data").getItems().setType(null);
+                }
+            }
             openApi.getPaths().forEach((path, item) -> item.readOperations().forEach(op -> {
                 if (op.getResponses() == null) {
                     return;
