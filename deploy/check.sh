@@ -31,6 +31,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get -qq -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}" > /dev/null
 fi
 W=$(mktemp -d)
+chmod a+rx "$W"   # the service below runs as a non-root uid
 trap 'rm -rf "$W"' EXIT
 
 step "docker-compose config"

@@ -17,6 +17,7 @@ fail() { echo "FAILED: $*" >&2; [ -f "$W/server.log" ] && tail -40 "$W/server.lo
 eval "$(python3 "$ROOT/deploy/dockerfile_runtime.py" "$ROOT/Dockerfile")"
 
 mkdir -p "$W/app" "$W/home" "$W/data/models"
+chmod a+rx "$W"   # mktemp -d makes it 700: the non-root uid must reach the app directory, as /app in the image
 # The build stage's extraction command, on the real jar and into $W/extracted.
 extract=()
 for a in "${DOCKER_EXTRACT[@]}"; do
