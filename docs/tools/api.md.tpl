@@ -9,7 +9,9 @@ The machine-readable contract is the OpenAPI document at
 [`/v3/api-docs`](http://localhost:8080/v3/api-docs) (browse it at
 [`/swagger-ui.html`](http://localhost:8080/swagger-ui.html)). Operation ids, for generated clients:
 `predict`, `listModels`, `getModelVersion`, `activateModelVersion`, `deleteModelVersion`,
-`downloadArtifact`, `importModel`, `train`, `getTrainingJob`, `listTrainingJobs`, `cancelTrainingJob`.
+`downloadArtifact`, `importModel`, `train`, `getTrainingJob`, `listTrainingJobs`, `cancelTrainingJob`, and
+for the Open Inference Protocol `oipServerMetadata`, `oipServerLive`, `oipServerReady`, `oipModelMetadata`,
+`oipModelVersionMetadata`, `oipModelReady`, `oipModelVersionReady`, `oipInfer`, `oipInferVersion`.
 
 - [Predict](#predict)
 - [Models](#models): [list](#list-models), [describe a version](#describe-a-version),
@@ -18,6 +20,7 @@ The machine-readable contract is the OpenAPI document at
 - Training: `POST /train` (JSON or CSV upload), `GET /train/jobs/{id}`, `GET /train/jobs`,
   `DELETE /train/jobs/{id}` — a full session with curl and the real answers is in
   [training.md](training.md), its reference section lists every field, limit and property
+- [Open Inference Protocol](#open-inference-protocol) (KServe / Triton clients): [oip.md](oip.md)
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
@@ -129,6 +132,14 @@ Only a version that is not active can be deleted (409 otherwise):
 
 @@ raw curl -s -o /dev/null -w '%{http_code}\n' -X POST http://localhost:8080/models/digits/versions/1/activate && curl -s -o /dev/null -w '%{http_code}\n' -X DELETE http://localhost:8080/models/digits/versions/2
 
+## Open Inference Protocol
+
+The same predictions over the Open Inference Protocol V2 (REST), as KServe, Triton and MLServer clients
+send them: `GET /v2`, `/v2/health/live`, `/v2/health/ready`, `/v2/models/{name}[/versions/{version}]`
+(metadata), `.../ready` and `POST .../infer` with the Monte Carlo settings in the request's
+`"parameters": {"mc_samples": 100, "seed": 7}` and the uncertainty as output tensors. Errors there are the
+protocol's `{"error": "..."}`, not problems. See [oip.md](oip.md).
+
 ## Errors
 
 Every error is an RFC 9457 problem, `Content-Type: application/problem+json`, whose `detail` says what
@@ -154,7 +165,7 @@ are always 4xx, never a 5xx or a stack trace.
 | 409 | Deleting the active version |
 | 413 | Body over `max-predict-body` / `max-artifact-body` |
 | 422 | Rows that do not fit the model; an invalid artifact |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout` |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false` (`training-disabled`) |
 
 ## Generated clients
 
@@ -221,6 +232,13 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.predictive.entropy` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.predict.mutual.information` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.model.active.version` | gauge | `model` |
+| `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
+| `mcdropout.ready` | gauge: 1 once a model is active (readiness), else 0 | |
+| `mcdropout.process.memory.resident` | gauge: the process's resident memory, bytes | |
+| `mcdropout.native.memory.allocated`, `.max` | gauges: ND4J's off-heap bytes (JavaCPP) and their limit | |
+
+OIP inference (`/v2/models/.../infer`, [docs/oip.md](oip.md)) is counted in the same `mcdropout.predict.*`
+meters as `POST /predict`.
 
 Entropy and mutual information have fixed buckets, so a drift in how unsure the model is can be alerted
 on (for example on the share of rows with mutual information above 0.3 nats).
@@ -243,7 +261,8 @@ scrape_configs:
 ```
 
 An example alert on uncertainty drift (the share of predicted rows whose mutual information exceeds
-0.3 nats, over an hour):
+0.3 nats, over an hour; [deploy/prometheus/rules.yml](../deploy/prometheus/rules.yml) holds it with latency,
+server-error and readiness alerts, and `deploy/check.sh` unit-tests them with `promtool test rules`):
 
 ```yaml
 - alert: McDropoutUncertaintyDrift
@@ -274,6 +293,17 @@ All under `mcdropout.` (as `application.yml` keys, `--mcdropout.x.y=...` argumen
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |
 | `startup.train-default-model` | `true` | Train `default-model` on the bundled digits data when the store is empty |
 | `startup.seed` | `1` | Seed of that training |
+| `store.rescan-interval` | `5s` | How often the store is read again for versions and active pointers that other processes sharing it changed (replicas on one volume); `0` switches it off; else 100ms to 1h |
+| `training.enabled` | `true` | `false`: this instance does not train: `POST /train` answers 503 (`training-disabled`) and the default model is not trained at start (it is picked up from the shared store when another replica stores it) |
+
+**Replicas sharing one store.** Several instances may use one store directory (a ReadWriteMany volume,
+[README](../README.md#deploy)). Version numbers are taken under a lock file per model
+(`{store}/.locks/{name}`) and each version file is created only if absent (a hard link of the complete
+temp file), so concurrent imports and trainings on different replicas never overwrite, lose or duplicate a
+version; the `active` pointer is replaced atomically. Every `store.rescan-interval` each instance reads the
+pointers again and swaps in the version another instance activated (its `models` readiness turns UP the
+same way when another replica trains the first model). On first start on an empty shared store each
+replica with training on starts training the default model; the first to store it wins and the others stop.
 
 **Threads.** ND4J sizes its OpenMP and BLAS pools from the host's core count (in a container often the
 node's, not the container's quota). The Monte Carlo predictor already spreads the samples of a request

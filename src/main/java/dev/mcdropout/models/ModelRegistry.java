@@ -29,6 +29,8 @@ import org.springframework.http.HttpStatus;
  * prediction reads it once and keeps using that immutable {@link LoadedModel}, and activation replaces it
  * in one step, so readers never lock and never see a half-loaded model. Writers (import, activate, delete,
  * publish) take a per-model lock so that version numbers and the {@code active} pointer change in order.
+ * Other processes sharing the store (replicas on one volume) are caught up with by {@link #rescan()}, which
+ * {@code StoreRescanner} calls every {@code mcdropout.store.rescan-interval}.
  */
 public class ModelRegistry {
 
