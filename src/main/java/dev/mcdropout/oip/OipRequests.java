@@ -121,16 +121,19 @@ final class OipRequests {
             throw invalid(name + " needs \"data\": an array of " + b * f + " numbers, flat or as " + b
                     + " arrays of " + f);
         }
+        // Sizes are checked against the data before anything is allocated: the data is bounded by the body limit,
+        // the declared shape is not.
         int rowsCount = (int) b;
-        double[][] rows = new double[rowsCount][features];
         if (!data.isEmpty() && data.get(0) instanceof List<?>) {
             if (data.size() != rowsCount) {
                 throw invalid(name + " has shape " + shape + " but its nested data has " + data.size() + " rows");
             }
+            double[][] rows = new double[rowsCount][];
             for (int i = 0; i < rowsCount; i++) {
                 if (!(data.get(i) instanceof List<?> row) || row.size() != features) {
                     throw invalid(name + " data[" + i + "] must be an array of " + features + " numbers, like every row");
                 }
+                rows[i] = new double[features];
                 for (int j = 0; j < features; j++) {
                     rows[i][j] = number(row.get(j), name, "data[" + i + "][" + j + "]");
                 }
@@ -140,7 +143,9 @@ final class OipRequests {
         if (data.size() != b * f) {
             throw invalid(name + " has shape " + shape + " (" + b * f + " numbers) but its data has " + data.size());
         }
+        double[][] rows = new double[rowsCount][];
         for (int i = 0; i < rowsCount; i++) {
+            rows[i] = new double[features];
             for (int j = 0; j < features; j++) {
                 int k = i * features + j;
                 rows[i][j] = number(data.get(k), name, "data[" + k + "]");
