@@ -4,8 +4,14 @@
 # Written and reasoned about on machines without a Docker engine; the layer extraction and the ENTRYPOINT
 # were checked by running them on the real jar (see docs/container.md, "How this was checked").
 
+# Base images are pinned by exact tag (Temurin 17.0.15+6 on Ubuntu 24.04 "noble"), not by digest: no digest
+# could be looked up on machines without a registry, and a digest copied from elsewhere could not be checked.
+# Pin by digest where you build: docker buildx imagetools inspect eclipse-temurin:17.0.15_6-jre-noble, then
+# FROM eclipse-temurin:17.0.15_6-jre-noble@sha256:... (the tags above stay as documentation).
+
 # ---- build: the Maven wrapper on a full JDK ----------------------------------------------------------------
-FROM eclipse-temurin:17-jdk AS build
+# On the builder's own platform: packaging only downloads jars (the x86-64 natives among them) and runs Java.
+FROM --platform=$BUILDPLATFORM eclipse-temurin:17.0.15_6-jdk-noble AS build
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
@@ -20,7 +26,8 @@ RUN --mount=type=cache,target=/root/.m2 \
 RUN java -Djarmode=tools -jar /tmp/app.jar extract --layers --launcher --destination /extracted
 
 # ---- run: a JRE only ---------------------------------------------------------------------------------------
-FROM eclipse-temurin:17-jre
+# linux/amd64 only: ND4J's packaged native libraries are linux-x86_64 (an arm64 host runs it under emulation).
+FROM --platform=linux/amd64 eclipse-temurin:17.0.15_6-jre-noble
 # A fixed numeric uid, so that Kubernetes' runAsNonRoot can check it.
 RUN groupadd --system --gid 10001 mcdropout \
  && useradd --system --uid 10001 --gid mcdropout --create-home --home-dir /home/mcdropout mcdropout \
@@ -67,6 +74,12 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=1
 
 USER 10001:10001
 EXPOSE 8080
+# Liveness only (readiness waits for a model, which a first start trains for a while). The JRE image has no
+# curl or wget; bash's /dev/tcp speaks enough HTTP/1.0. start-period covers the first start's native-library
+# unpacking and the default model's training. Kubernetes ignores HEALTHCHECK: it uses the probes in
+# deploy/kubernetes, on the same actuator groups.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /actuator/health/liveness HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # Exec form: java is PID 1 and gets SIGTERM, so Spring shuts down in order (graceful web shutdown, and a
 # running training job is cancelled without leaving files behind).
 ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]

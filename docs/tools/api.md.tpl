@@ -11,7 +11,9 @@ The machine-readable contract is the OpenAPI document at
 `predict`, `listModels`, `getModelVersion`, `activateModelVersion`, `deleteModelVersion`,
 `downloadArtifact`, `importModel`, `train`, `trainFromCsv`, `getTrainingJob`, `listTrainingJobs`,
 `cancelTrainingJob`,
-`getDatasetRows`.
+`getDatasetRows`, and for the Open Inference Protocol `oipServerMetadata`, `oipServerLive`,
+`oipServerReady`, `oipModelMetadata`, `oipModelVersionMetadata`, `oipModelReady`, `oipModelVersionReady`,
+`oipInfer`, `oipInferVersion`.
 
 | Endpoint | operationId | What |
 |---|---|---|
@@ -28,6 +30,15 @@ The machine-readable contract is the OpenAPI document at
 | `GET /train/jobs` | `listTrainingJobs` | Recent training jobs |
 | `DELETE /train/jobs/{id}` | `cancelTrainingJob` | Cancel a training job |
 | `GET /datasets/{name}/rows` | `getDatasetRows` | Rows of a bundled data set, with labels ([Bundled data](#bundled-data)) |
+| `GET /v2` | `oipServerMetadata` | Open Inference Protocol: server metadata ([oip.md](oip.md)) |
+| `GET /v2/health/live` | `oipServerLive` | Open Inference Protocol: server liveness |
+| `GET /v2/health/ready` | `oipServerReady` | Open Inference Protocol: server readiness |
+| `GET /v2/models/{name}` | `oipModelMetadata` | Open Inference Protocol: model metadata (active version) |
+| `GET /v2/models/{name}/versions/{version}` | `oipModelVersionMetadata` | Open Inference Protocol: a version's metadata |
+| `GET /v2/models/{name}/ready` | `oipModelReady` | Open Inference Protocol: model readiness |
+| `GET /v2/models/{name}/versions/{version}/ready` | `oipModelVersionReady` | Open Inference Protocol: a version's readiness |
+| `POST /v2/models/{name}/infer` | `oipInfer` | Open Inference Protocol: inference with Monte Carlo uncertainty |
+| `POST /v2/models/{name}/versions/{version}/infer` | `oipInferVersion` | Open Inference Protocol: inference with a pinned version |
 
 A person can use the service from a browser too: [`/`](http://localhost:8080/) serves a web page (try a
 prediction and see its uncertainty, browse model versions, train from a CSV file); see the
@@ -41,6 +52,7 @@ prediction and see its uncertainty, browse model versions, train from a CSV file
   [generated clients](#generated-clients)), `GET /train/jobs/{id}`, `GET /train/jobs`, `DELETE /train/jobs/{id}` — a full session with curl and the real answers is in
   [training.md](training.md), its reference section lists every field, limit and property
 - [Bundled data](#bundled-data): `GET /datasets/digits/rows`
+- [Open Inference Protocol](#open-inference-protocol) (KServe / Triton clients): [oip.md](oip.md)
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
@@ -191,6 +203,13 @@ else, or another name than `digits`, is a 400 or 404 problem. The 64-number list
 @@ short curl -s 'http://localhost:8080/datasets/digits/rows?offset=0&limit=2'
 
 @@ curl -s 'http://localhost:8080/datasets/digits/rows?limit=500'
+## Open Inference Protocol
+
+The same predictions over the Open Inference Protocol V2 (REST), as KServe, Triton and MLServer clients
+send them: `GET /v2`, `/v2/health/live`, `/v2/health/ready`, `/v2/models/{name}[/versions/{version}]`
+(metadata), `.../ready` and `POST .../infer` with the Monte Carlo settings in the request's
+`"parameters": {"mc_samples": 100, "seed": 7}` and the uncertainty as output tensors. Errors there are the
+protocol's `{"error": "..."}`, not problems. See [oip.md](oip.md).
 
 ## Errors
 
@@ -219,7 +238,7 @@ are always 4xx, never a 5xx or a stack trace.
 | 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset` |
 | 429 | The training queue is full (`mcdropout.training.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout` | `busy` |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false` | `busy`, `training-disabled` |
 | 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
@@ -384,6 +403,13 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.predictive.entropy` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.predict.mutual.information` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.model.active.version` | gauge | `model` |
+| `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
+| `mcdropout.ready` | gauge: 1 once a model is active (readiness), else 0 | |
+| `mcdropout.process.memory.resident` | gauge: the process's resident memory, bytes | |
+| `mcdropout.native.memory.allocated`, `.max` | gauges: ND4J's off-heap bytes (JavaCPP) and their limit | |
+
+OIP inference (`/v2/models/.../infer`, [docs/oip.md](oip.md)) is counted in the same `mcdropout.predict.*`
+meters as `POST /predict`.
 
 Entropy and mutual information have fixed buckets, so a drift in how unsure the model is can be alerted
 on (for example on the share of rows with mutual information above 0.3 nats).
@@ -406,7 +432,8 @@ scrape_configs:
 ```
 
 An example alert on uncertainty drift (the share of predicted rows whose mutual information exceeds
-0.3 nats, over an hour):
+0.3 nats, over an hour; [deploy/prometheus/rules.yml](../deploy/prometheus/rules.yml) holds it with latency,
+server-error and readiness alerts, and `deploy/check.sh` unit-tests them with `promtool test rules`):
 
 ```yaml
 - alert: McDropoutUncertaintyDrift
@@ -454,6 +481,17 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `training.retained-jobs` | `100` | Finished jobs kept for `GET /train/jobs` (their models stay in the store) |
 | `training.retry-after` | `30s` | `Retry-After` of a 429 |
 | `training.nice` | `10` | OS niceness (0 to 19) of training threads, so predictions win a contended core; 0 = unchanged |
+| `store.rescan-interval` | `5s` | How often the store is read again for versions and active pointers that other processes sharing it changed (replicas on one volume); `0` switches it off; else 100ms to 1h |
+| `training.enabled` | `true` | `false`: this instance does not train: `POST /train` answers 503 (`training-disabled`) and the default model is not trained at start (it is picked up from the shared store when another replica stores it) |
+
+**Replicas sharing one store.** Several instances may use one store directory (a ReadWriteMany volume,
+[README](../README.md#deploy)). Version numbers are taken under a lock file per model
+(`{store}/.locks/{name}`) and each version file is created only if absent (a hard link of the complete
+temp file), so concurrent imports and trainings on different replicas never overwrite, lose or duplicate a
+version; the `active` pointer is replaced atomically. Every `store.rescan-interval` each instance reads the
+pointers again and swaps in the version another instance activated (its `models` readiness turns UP the
+same way when another replica trains the first model). On first start on an empty shared store each
+replica with training on starts training the default model; the first to store it wins and the others stop.
 
 **Threads.** ND4J sizes its OpenMP and BLAS pools from the host's core count (in a container often the
 node's, not the container's quota). The Monte Carlo predictor already spreads the samples of a request

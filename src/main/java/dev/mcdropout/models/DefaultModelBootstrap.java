@@ -37,6 +37,8 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile String status;
     private volatile Thread worker;
+    /** {@code mcdropout.training.enabled}: a replica with training off does not train the default model either. */
+    private final boolean trainingEnabled;
 
     /**
      * @param training its {@code nice} is the niceness training jobs run at: this is training too, and on a
@@ -46,6 +48,7 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
         this.registry = registry;
         this.properties = properties;
         this.threads = new BackgroundThreads("mcdropout-default-model", training.nice());
+        this.trainingEnabled = training.enabled();
     }
 
     @Override
@@ -56,6 +59,11 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
         }
         if (!properties.startup().trainDefaultModel()) {
             status = "the store is empty and mcdropout.startup.train-default-model is false; import a model";
+            return;
+        }
+        if (!trainingEnabled) {
+            status = "the store is empty and training is off on this replica (mcdropout.training.enabled=false); "
+                    + "waiting for another replica sharing the store to train a model, or for an import";
             return;
         }
         status = "training the default model '" + properties.defaultModel() + "' on the bundled digits data";
@@ -77,13 +85,26 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
             TrainingConfig config = TrainingConfig.defaults().withSeed(properties.startup().seed());
             TrainingListener progress = (epoch, epochs, history) -> status = "training the default model '" + name
                     + "' on the bundled digits data: epoch " + epoch + " of at most " + epochs;
-            TrainingResult result = new Trainer().train(digits, config, progress, cancelled::get);
+            // Replicas starting together on an empty shared store all train; the first to store a model wins and
+            // the others, once their rescan serves it, stop rather than add a duplicate version.
+            TrainingResult result = new Trainer().train(digits, config, progress,
+                    () -> cancelled.get() || registry.active(name).isPresent());
+            if (registry.active(name).isPresent() || !registry.store().versions(name).isEmpty()) {
+                status = null;
+                log.info("default model {} was stored by another process sharing the store; not storing ours", name);
+                return;
+            }
             LoadedModel model = registry.publish(name, TrainedArtifacts.of(config, result, Instant.now()), true);
             status = null;
             log.info("trained default model {} version {} in {} ms: best epoch {}, validation accuracy {}", name,
                     model.version(), (System.nanoTime() - start) / 1_000_000, result.bestEpoch(),
                     result.validationAccuracy());
         } catch (TrainingCancelledException e) {
+            if (!cancelled.get()) {
+                status = null;
+                log.info("default model training stopped: another process sharing the store activated {} first", name);
+                return;
+            }
             log.info("default model training stopped at shutdown");
         } catch (RuntimeException | java.io.IOException e) {
             if (cancelled.get()) {

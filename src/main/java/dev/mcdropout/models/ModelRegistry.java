@@ -29,6 +29,8 @@ import org.springframework.http.HttpStatus;
  * prediction reads it once and keeps using that immutable {@link LoadedModel}, and activation replaces it
  * in one step, so readers never lock and never see a half-loaded model. Writers (import, activate, delete,
  * publish) take a per-model lock so that version numbers and the {@code active} pointer change in order.
+ * Other processes sharing the store (replicas on one volume) are caught up with by {@link #rescan()}, which
+ * {@code StoreRescanner} calls every {@code mcdropout.store.rescan-interval}.
  */
 public class ModelRegistry {
 
@@ -41,6 +43,8 @@ public class ModelRegistry {
     private final Map<String, LoadedModel> active = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, Boolean> gauges = new ConcurrentHashMap<>();
+    /** name:version pairs the rescan could not load, so that it does not retry (and log) every interval. */
+    private final java.util.Set<String> unloadable = ConcurrentHashMap.newKeySet();
     /** Recently used non-active versions (model:3), so repeated pinned requests do not re-read zips. */
     private final Map<String, LoadedModel> inactiveCache = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
@@ -90,6 +94,74 @@ public class ModelRegistry {
                 }
             }
         }
+    }
+
+    /**
+     * Catches up with other processes sharing the store (replicas on one volume): a model whose {@code active}
+     * pointer names another version than the one served here gets that version loaded and swapped in, so a
+     * model trained, imported or activated on one replica is served by all of them. Cached inactive versions
+     * whose files are gone are forgotten. A model whose writer in this process is busy is left for the next
+     * rescan; a version that fails to load is reported once and not retried until the pointer moves again.
+     *
+     * @return the models swapped
+     */
+    public int rescan() {
+        int swapped = 0;
+        for (String name : store.modelNames()) {
+            OptionalInt pointer = store.activeVersion(name);
+            LoadedModel current = active.get(name);
+            if (pointer.isEmpty() || (current != null && current.version() == pointer.getAsInt())) {
+                continue;
+            }
+            ReentrantLock lock = lock(name);
+            if (!lock.tryLock()) {
+                continue;
+            }
+            try {
+                if (adoptPointer(name)) {
+                    swapped++;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        synchronized (inactiveCache) {
+            inactiveCache.values().removeIf(m -> !store.exists(m.name(), m.version()));
+        }
+        return swapped;
+    }
+
+    /** With the model's lock held: serves the version the store's pointer names, if it differs and loads. */
+    private boolean adoptPointer(String name) {
+        OptionalInt pointer = store.activeVersion(name);
+        LoadedModel current = active.get(name);
+        if (pointer.isEmpty() || (current != null && current.version() == pointer.getAsInt())) {
+            return false;
+        }
+        int version = pointer.getAsInt();
+        String key = name + ":" + version;
+        if (unloadable.contains(key) || !store.exists(name, version)) {
+            return false;
+        }
+        LoadedModel loaded;
+        synchronized (inactiveCache) {
+            loaded = inactiveCache.remove(key);
+        }
+        try {
+            if (loaded == null) {
+                loaded = load(name, version);
+            }
+        } catch (RuntimeException e) {
+            unloadable.add(key);
+            log.error("model {} version {} is active in the store but cannot be loaded here: {}", name, version,
+                    e.getMessage());
+            return false;
+        }
+        swap(loaded);
+        metrics.recordReload(name);
+        log.info("model {}: now serving version {} (the store's active pointer moved{})", name, version,
+                current == null ? "" : ", was " + current.version());
+        return true;
     }
 
     public boolean isEmpty() {
@@ -189,8 +261,9 @@ public class ModelRegistry {
         }, (version, artifact) -> {
             LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
                     store.size(name, version));
-            if (store.activeVersion(name).isEmpty()) {
-                store.setActive(name, version);
+            // Checked and set under the store's lock: of two replicas importing a new model's first versions at
+            // once, one activates and the other's rescan follows the pointer.
+            if (store.setActiveIfAbsent(name, version) == version) {
                 swap(loaded);
             }
             log.info("imported model {} version {}", name, version);
@@ -240,13 +313,11 @@ public class ModelRegistry {
     public void delete(String name, int version) {
         uncheckedLocked(name, () -> {
             requireVersionExists(name, version);
-            OptionalInt activeVersion = store.activeVersion(name);
-            if (activeVersion.isPresent() && activeVersion.getAsInt() == version) {
+            if (!store.deleteUnlessActive(name, version)) {
                 throw ProblemException.conflict("version-active", "Version is active",
                         "model '" + name + "' version " + version + " is active and cannot be deleted; "
                                 + "activate another version first");
             }
-            store.delete(name, version);
             forgetInactive(name, version);
             log.info("deleted model {} version {}", name, version);
             return null;

@@ -7,7 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,8 +23,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -32,11 +38,19 @@ import org.slf4j.LoggerFactory;
  * version, and {@code last-version} holding the highest version ever assigned so that numbers are never
  * reused after a delete.
  *
- * <p>Every write goes to a temp file in the same directory, is fsynced, renamed over its target with
- * {@code ATOMIC_MOVE} and followed by an fsync of the directory: after a crash a version is either complete
- * or absent, and leftover temp files are removed at the next start. Names are validated against
- * {@link ModelNames#REGEX} before any path is built, and every resolved path is checked to stay under the
- * root. This class does no locking; {@link ModelRegistry} serialises writers per model.
+ * <p>Every write goes to a temp file in the same directory and is fsynced; the directory is fsynced after it
+ * becomes visible: after a crash a version is either complete or absent, and leftover temp files are removed
+ * at the next start. Names are validated against {@link ModelNames#REGEX} before any path is built, and every
+ * resolved path is checked to stay under the root.
+ *
+ * <p>Several processes may share one store (replicas on a ReadWriteMany volume). A version file is created
+ * only if absent: the complete temp file is hard-linked to {@code {version}.zip}, which fails if that number
+ * exists, so a committed version is never replaced. Allocating the number, the link and {@code last-version}
+ * happen under an exclusive lock on {@code {root}/.locks/{name}} (a POSIX record lock, which NFSv4 supports),
+ * so processes take numbers in turn and never reuse a deleted one; the link alone would still keep two
+ * writers from overwriting each other should the lock be unavailable. In one JVM, {@link ModelRegistry}
+ * serialises writers per model, and a JVM-wide lock per lock file keeps two stores on one directory (two
+ * applications in one test JVM) in turn as well.
  */
 public final class ModelStore {
 
@@ -45,6 +59,9 @@ public final class ModelStore {
     private static final String TEMP_PREFIX = ".tmp-";
     private static final String ACTIVE = "active";
     private static final String LAST_VERSION = "last-version";
+    private static final String LOCKS = ".locks";
+    /** In-JVM guard per lock file: a second {@code FileChannel.lock} on a file this JVM holds would throw. */
+    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
 
@@ -144,7 +161,8 @@ public final class ModelStore {
 
     /**
      * Makes a fully written temp file the model's next version and returns that version. The temp file
-     * must come from {@link #newTempFile(String)} for the same name.
+     * must come from {@link #newTempFile(String)} for the same name. Never replaces an existing version, even
+     * one committed by another process on the same directory.
      */
     public int commit(String name, Path temp) throws IOException {
         Path dir = modelDir(name);
@@ -152,12 +170,35 @@ public final class ModelStore {
             throw new IllegalArgumentException("not a temp file of model " + name);
         }
         fsync(temp);
-        int version = nextVersion(name);
-        // Record the number first: a crash after this leaves a gap, never a reused number.
-        writeAtomically(dir.resolve(LAST_VERSION), Integer.toString(version));
-        move(temp, versionFile(name, version));
-        fsyncDirectory(dir);
-        return version;
+        return withStoreLock(name, () -> {
+            int version = nextVersion(name);
+            while (true) {
+                Path target = versionFile(name, version);
+                try {
+                    // link(2) creates the name only if it is absent: create-if-absent, atomic, and the file is
+                    // complete the moment it appears.
+                    Files.createLink(target, temp);
+                    Files.delete(temp);
+                    break;
+                } catch (FileAlreadyExistsException e) {
+                    // a writer that did not take the lock got there first; take the next number
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    // A file system without hard links: the lock alone keeps writers apart, and the number is
+                    // checked to be free under it before the rename.
+                    if (!Files.exists(target)) {
+                        move(temp, target);
+                        break;
+                    }
+                }
+                version = Math.addExact(version, 1);
+                ModelNames.requireVersion(version);
+            }
+            fsyncDirectory(dir);
+            // A crash between the link and this write leaves last-version behind, but the version file itself
+            // counts in nextVersion, so the number is not reused.
+            writeAtomically(dir.resolve(LAST_VERSION), Integer.toString(version));
+            return version;
+        });
     }
 
     public void discard(Path temp) {
@@ -176,15 +217,80 @@ public final class ModelStore {
     }
 
     public void setActive(String name, int version) throws IOException {
-        if (!exists(name, version)) {
-            throw new NoSuchFileException(versionFile(name, version).toString());
-        }
-        writeAtomically(modelDir(name).resolve(ACTIVE), Integer.toString(version));
+        withStoreLock(name, () -> {
+            if (!exists(name, version)) {
+                throw new NoSuchFileException(versionFile(name, version).toString());
+            }
+            writeAtomically(modelDir(name).resolve(ACTIVE), Integer.toString(version));
+            return null;
+        });
+    }
+
+    /**
+     * Points {@code active} at {@code version} unless a stored version is already active (set by this process
+     * or by another one on the same store); returns the version that is active afterwards.
+     */
+    public int setActiveIfAbsent(String name, int version) throws IOException {
+        return withStoreLock(name, () -> {
+            OptionalInt current = activeVersion(name);
+            if (current.isPresent() && exists(name, current.getAsInt())) {
+                return current.getAsInt();
+            }
+            if (!exists(name, version)) {
+                throw new NoSuchFileException(versionFile(name, version).toString());
+            }
+            writeAtomically(modelDir(name).resolve(ACTIVE), Integer.toString(version));
+            return version;
+        });
+    }
+
+    /**
+     * Deletes a version unless it is the active one, checked under the store lock so that another process
+     * cannot activate it in between; false if it is active.
+     */
+    public boolean deleteUnlessActive(String name, int version) throws IOException {
+        return withStoreLock(name, () -> {
+            OptionalInt current = activeVersion(name);
+            if (current.isPresent() && current.getAsInt() == version) {
+                return false;
+            }
+            Files.deleteIfExists(versionFile(name, version));
+            fsyncDirectory(modelDir(name));
+            return true;
+        });
     }
 
     public void delete(String name, int version) throws IOException {
-        Files.deleteIfExists(versionFile(name, version));
-        fsyncDirectory(modelDir(name));
+        withStoreLock(name, () -> {
+            Files.deleteIfExists(versionFile(name, version));
+            fsyncDirectory(modelDir(name));
+            return null;
+        });
+    }
+
+    /** A step that runs while this process holds the model's store lock. */
+    @FunctionalInterface
+    private interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step} holding the model's lock file exclusively: writers in other processes on the same
+     * directory wait. The lock file lives outside the model directory, so a model that never got a version
+     * still leaves no directory behind.
+     */
+    private <T> T withStoreLock(String name, Locked<T> step) throws IOException {
+        Path locks = root.resolve(LOCKS);
+        Files.createDirectories(locks);
+        Path file = checkInside(locks.resolve(ModelNames.require(name)));
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            return step.run();
+        } finally {
+            jvmLock.unlock();
+        }
     }
 
     private int nextVersion(String name) throws IOException {

@@ -1,5 +1,7 @@
 package dev.mcdropout.models;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -15,9 +17,14 @@ public class ModelsHealthIndicator implements HealthIndicator {
     private final ModelRegistry registry;
     private final DefaultModelBootstrap bootstrap;
 
-    public ModelsHealthIndicator(ModelRegistry registry, DefaultModelBootstrap bootstrap) {
+    public ModelsHealthIndicator(ModelRegistry registry, DefaultModelBootstrap bootstrap, MeterRegistry meters) {
         this.registry = registry;
         this.bootstrap = bootstrap;
+        // Readiness as a number for Prometheus (the readiness alert): 1 once a model is active, else 0.
+        Gauge.builder("mcdropout.ready", registry, r -> r.anyActive() ? 1 : 0)
+                .description("1 when a model is active and predictions can be served (the models readiness component), else 0")
+                .strongReference(true)
+                .register(meters);
     }
 
     @Override

@@ -80,6 +80,11 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         response.setHeader("Connection", "close");
         byte[] body = Problems.json(p.status().value(), p.type(), p.title(), p.getMessage(),
                 request.getRequestURI(), p.errors()).getBytes(StandardCharsets.UTF_8);
+        if (request.getRequestURI().startsWith(request.getContextPath() + "/v2/")) {
+            // The Open Inference Protocol's error object, {"error": "..."}, rather than a problem.
+            response.setContentType("application/json");
+            body = ("{\"error\":" + Problems.quote(p.getMessage()) + "}").getBytes(StandardCharsets.UTF_8);
+        }
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         // Send the answer now: the client may still be sending the body, which Tomcat then swallows or drops.

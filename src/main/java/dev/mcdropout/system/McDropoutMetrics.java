@@ -1,11 +1,13 @@
 package dev.mcdropout.system;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.bytedeco.javacpp.Pointer;
 import org.springframework.stereotype.Component;
 
 /**
@@ -23,6 +25,7 @@ public class McDropoutMetrics {
 
     public McDropoutMetrics(MeterRegistry registry) {
         this.registry = registry;
+        registerNativeMemory();
     }
 
     /** {@code outcome}: success, client_error or server_error. */
@@ -64,6 +67,34 @@ public class McDropoutMetrics {
                 .register(registry);
     }
 
+    /** An active version swapped in because another process sharing the store moved the pointer. */
+    public void recordReload(String model) {
+        reloads(model).increment();
+    }
+
+    private Counter reloads(String model) {
+        return Counter.builder("mcdropout.model.reloads")
+                .description("Active versions swapped in by the store rescan (another replica changed the active pointer)")
+                .tag("model", model)
+                .register(registry);
+    }
+
+    /**
+     * Memory the process really holds (resident set) and what JavaCPP has allocated off the heap for ND4J's
+     * arrays: the heap gauges alone miss most of what a container's limit counts.
+     */
+    public void registerNativeMemory() {
+        Gauge.builder("mcdropout.process.memory.resident", Pointer::physicalBytes)
+                .description("Resident memory of the whole process (JavaCPP's reading of the OS)")
+                .baseUnit("bytes").strongReference(true).register(registry);
+        Gauge.builder("mcdropout.native.memory.allocated", Pointer::totalBytes)
+                .description("Off-heap bytes JavaCPP has allocated (ND4J array data)")
+                .baseUnit("bytes").strongReference(true).register(registry);
+        Gauge.builder("mcdropout.native.memory.max", Pointer::maxBytes)
+                .description("JavaCPP's off-heap limit (org.bytedeco.javacpp.maxbytes)")
+                .baseUnit("bytes").strongReference(true).register(registry);
+    }
+
     /** Registers once per model; the supplier reads the live value (0 when none is active). */
     public void activeVersionGauge(String model, Supplier<Number> version) {
         Gauge.builder("mcdropout.model.active.version", version)
@@ -71,5 +102,7 @@ public class McDropoutMetrics {
                 .tag("model", model)
                 .strongReference(true)
                 .register(registry);
+        // From 0, so that rate() and increase() see the first reload.
+        reloads(model);
     }
 }

@@ -1,6 +1,7 @@
 package dev.mcdropout.system;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -41,8 +42,20 @@ public record McDropoutProperties(
      * Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model.
      *
      * @param dir model store directory
+     * @param rescanInterval how often the store is read again for versions and active pointers that other
+     *                       processes sharing it (replicas on one volume) changed; 0 switches rescanning off
      */
-    public record Store(@DefaultValue("./data/models") @NotNull Path dir) {
+    public record Store(
+            @DefaultValue("./data/models") @NotNull Path dir,
+            @DefaultValue("5s") @NotNull Duration rescanInterval) {
+
+        /** 0 (off), or from 100 ms (a tighter loop would only burn I/O on a network volume) to 1 hour. */
+        @AssertTrue(message = "rescan-interval must be 0 (off) or between 100ms and 1h")
+        public boolean isRescanIntervalValid() {
+            return rescanInterval == null || rescanInterval.isZero()
+                    || (rescanInterval.compareTo(Duration.ofMillis(100)) >= 0
+                        && rescanInterval.compareTo(Duration.ofHours(1)) <= 0);
+        }
     }
 
     /**

@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Configuration;
 public class OpenApiConfig {
 
     public static final String API_KEY_SCHEME = "apiKey";
+    static final String OIP_ERROR = "OipError";
 
     @Bean
     OpenAPI mcDropoutOpenApi() {
@@ -57,19 +58,40 @@ public class OpenApiConfig {
             if (openApi.getPaths() == null) {
                 return;
             }
-            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(op -> {
+            // The Open Inference Protocol's endpoints answer errors as its own {"error": "..."} object.
+            openApi.getComponents().addSchemas(OIP_ERROR, new Schema<>().type("object")
+                    .description("Open Inference Protocol error ($inference_error_response): what went wrong and what to fix")
+                    .addProperty("error", new Schema<>().type("string"))
+                    .addRequiredItem("error"));
+            Schema<?> oipRef = new Schema<>().$ref("#/components/schemas/" + OIP_ERROR);
+            // Tensor data items are numbers, labels or (nested) rows: any JSON value, not "type: object".
+            for (String tensor : new String[] {"OipRequestInput", "OipResponseOutput"}) {
+                Schema<?> schema = openApi.getComponents().getSchemas() == null ? null
+                        : openApi.getComponents().getSchemas().get(tensor);
+                if (schema != null && schema.getProperties() != null && schema.getProperties().get("data") != null
+                        && schema.getProperties().get("data").getItems() != null) {
+                    schema.getProperties().get("data").getItems().setType(null);
+                }
+            }
+            openApi.getPaths().forEach((path, item) -> item.readOperations().forEach(op -> {
                 if (op.getResponses() == null) {
                     return;
                 }
+                boolean oip = path.equals("/v2") || path.startsWith("/v2/");
+                Content errorContent = oip
+                        ? new Content().addMediaType("application/json", new MediaType().schema(oipRef))
+                        : new Content().addMediaType("application/problem+json", new MediaType().schema(ref));
                 op.getResponses().forEach((code, response) -> {
                     if (code.startsWith("4") || code.startsWith("5")) {
-                        response.setContent(new Content().addMediaType("application/problem+json",
-                                new MediaType().schema(ref)));
+                        // 503 of OIP readiness carries the readiness object, not an error
+                        if (!(oip && code.equals("503") && path.endsWith("/ready"))) {
+                            response.setContent(errorContent);
+                        }
                     }
                 });
                 if (!op.getResponses().containsKey("500")) {
                     op.getResponses().addApiResponse("500", new ApiResponse().description("Unexpected failure")
-                            .content(new Content().addMediaType("application/problem+json", new MediaType().schema(ref))));
+                            .content(errorContent));
                 }
                 if (op.getResponses().containsKey("401") && (op.getSecurity() == null || op.getSecurity().isEmpty())) {
                     op.addSecurityItem(new SecurityRequirement().addList(API_KEY_SCHEME));

@@ -101,12 +101,14 @@ public class TrainingController {
     @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes")
     @ApiResponse(responseCode = "429", description = "The training queue is full; retry after Retry-After seconds",
             headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
+    @ApiResponse(responseCode = "503", description = "Training is switched off on this instance (mcdropout.training.enabled=false)")
     @RequiresApiKey
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<TrainingJobView> train(
             @RequestBody TrainRequest request,
             @Parameter(description = "Hold the request until the job finishes (bounded by mcdropout.training.wait-timeout)")
             @RequestParam(defaultValue = "false") boolean wait) {
+        requireTrainingEnabled();
         if (request == null) {
             throw TrainingRequests.invalidRequest("the request body must be a JSON object with 'name' and 'dataset'", "body");
         }
@@ -164,6 +166,7 @@ public class TrainingController {
             @Parameter(hidden = true) MultipartHttpServletRequest form,
             @Parameter(description = "Hold the request until the job finishes (bounded by mcdropout.training.wait-timeout)")
             @RequestParam(defaultValue = "false") boolean wait) {
+        requireTrainingEnabled();
         for (String field : Collections.list(form.getParameterNames())) {
             if (!FORM_FIELDS.contains(field)) {
                 throw unknownFormField(field);
@@ -198,6 +201,18 @@ public class TrainingController {
             throw new java.io.UncheckedIOException(e);
         }
         return submit(name, dataset, config, activate, wait);
+    }
+
+    /**
+     * 503, not 4xx: the request is fine, this instance just does not train (mcdropout.training.enabled=false);
+     * another replica sharing the store may. No Retry-After: retrying here will not help.
+     */
+    private void requireTrainingEnabled() {
+        if (!properties.enabled()) {
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "training-disabled", "Training is off here",
+                    "training is switched off on this instance (mcdropout.training.enabled=false); send POST /train "
+                            + "to an instance with training enabled that shares this model store", List.of());
+        }
     }
 
     private Hyperparameters hyperparameters(MultipartHttpServletRequest form) {

@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param retryAfter    the Retry-After a client gets with a 429
  * @param nice          OS niceness (0 to 19) of training threads, so predictions win a contended core; 0 leaves
  *                      it unchanged
+ * @param enabled       false switches training off on this instance: {@code POST /train} answers 503 with a
+ *                      {@code training-disabled} problem and the default model is not trained at start (a replica
+ *                      that only serves, beside others that train into the same store)
  */
 @Validated
 @ConfigurationProperties("mcdropout.training")
@@ -29,5 +32,6 @@ public record TrainingProperties(
         @DefaultValue("5m") @NotNull Duration waitTimeout,
         @DefaultValue("100") @Min(1) @Max(100_000) int retainedJobs,
         @DefaultValue("30s") @NotNull Duration retryAfter,
-        @DefaultValue("10") @Min(0) @Max(19) int nice) {
+        @DefaultValue("10") @Min(0) @Max(19) int nice,
+        @DefaultValue("true") boolean enabled) {
 }

@@ -41,6 +41,58 @@ class ModelStoreTest {
     }
 
     @Test
+    void twoStoresOnOneDirectoryCommittingAtOnceNeverShareOrReplaceAVersion() throws Exception {
+        // Two stores on one directory, as two replicas on one volume; each writer's content names it.
+        ModelStore[] stores = {new ModelStore(root), new ModelStore(root)};
+        int writers = 8;
+        int each = 5;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<java.util.Map<Integer, String>>> results = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            results.add(pool.submit(() -> {
+                go.await();
+                java.util.Map<Integer, String> mine = new java.util.HashMap<>();
+                for (int i = 0; i < each; i++) {
+                    String content = "writer " + writer + " commit " + i;
+                    mine.put(write(stores[writer % 2], "m", content), content);
+                }
+                return mine;
+            }));
+        }
+        go.countDown();
+        java.util.Map<Integer, String> all = new java.util.HashMap<>();
+        for (var f : results) {
+            for (var e : f.get().entrySet()) {
+                assertThat(all.put(e.getKey(), e.getValue())).as("version %d given twice", e.getKey()).isNull();
+            }
+        }
+        pool.shutdown();
+        assertThat(all).hasSize(writers * each);
+        assertThat(stores[1].versions("m")).hasSize(writers * each).startsWith(1).endsWith(writers * each);
+        for (var e : all.entrySet()) {
+            assertThat(Files.readString(root.resolve("m/" + e.getKey() + ".zip"))).isEqualTo(e.getValue());
+        }
+        try (Stream<Path> left = Files.list(root.resolve("m"))) {
+            assertThat(left.filter(p -> p.getFileName().toString().startsWith(".tmp-"))).isEmpty();
+        }
+    }
+
+    @Test
+    void theActivePointerIsSetOnlyIfNoStoredVersionIsActive() throws IOException {
+        ModelStore store = new ModelStore(root);
+        write(store, "m", "one");
+        write(store, "m", "two");
+        assertThat(store.setActiveIfAbsent("m", 2)).isEqualTo(2);
+        assertThat(new ModelStore(root).setActiveIfAbsent("m", 1)).isEqualTo(2);
+        assertThat(store.activeVersion("m")).hasValue(2);
+        assertThat(store.deleteUnlessActive("m", 2)).isFalse();
+        assertThat(store.deleteUnlessActive("m", 1)).isTrue();
+        assertThat(store.versions("m")).containsExactly(2);
+    }
+
+    @Test
     void theActivePointerSurvivesReopening() throws IOException {
         ModelStore store = new ModelStore(root);
         write(store, "m", "one");

@@ -26,6 +26,43 @@ class McDropoutPropertiesTest {
         assertThat(p.predict().effectiveThreads()).isGreaterThanOrEqualTo(1);
         assertThat(p.nd4j().threads()).isEqualTo(1);
         assertThat(p.startup().trainDefaultModel()).isTrue();
+        assertThat(p.store().rescanInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(p.store().isRescanIntervalValid()).isTrue();
+    }
+
+    @org.springframework.boot.context.properties.EnableConfigurationProperties(McDropoutProperties.class)
+    static class PropertiesOnly {
+    }
+
+    @Test
+    void anApplicationWithATooShortRescanIntervalDoesNotStartAndSaysWhy() {
+        new org.springframework.boot.test.context.runner.ApplicationContextRunner()
+                .withUserConfiguration(PropertiesOnly.class)
+                .withPropertyValues("mcdropout.store.rescan-interval=50ms")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).hasStackTraceContaining("rescan-interval must be 0 (off) or between 100ms and 1h");
+                });
+        new org.springframework.boot.test.context.runner.ApplicationContextRunner()
+                .withUserConfiguration(PropertiesOnly.class)
+                .withPropertyValues("mcdropout.store.rescan-interval=250ms")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void theRescanIntervalIsOffOrBetween100MillisecondsAndAnHour() {
+        for (String ok : new String[] {"0", "100ms", "2s", "1h"}) {
+            MapConfigurationPropertySource source = new MapConfigurationPropertySource();
+            source.put("mcdropout.store.rescan-interval", ok);
+            assertThat(new Binder(source).bindOrCreate("mcdropout", McDropoutProperties.class).store()
+                    .isRescanIntervalValid()).as(ok).isTrue();
+        }
+        for (String bad : new String[] {"99ms", "2h", "-1s"}) {
+            MapConfigurationPropertySource source = new MapConfigurationPropertySource();
+            source.put("mcdropout.store.rescan-interval", bad);
+            assertThat(new Binder(source).bindOrCreate("mcdropout", McDropoutProperties.class).store()
+                    .isRescanIntervalValid()).as(bad).isFalse();
+        }
     }
 
     @Test

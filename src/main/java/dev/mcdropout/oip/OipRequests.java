@@ -1,0 +1,176 @@
+package dev.mcdropout.oip;
+
+import dev.mcdropout.oip.OipDtos.RequestInput;
+import dev.mcdropout.oip.OipDtos.RequestOutput;
+import dev.mcdropout.system.ProblemException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Reads an OIP inference request into what {@code PredictService} takes, checking each part against the
+ * protocol and the model; every failure is a 400 that says what to send instead.
+ */
+final class OipRequests {
+
+    private OipRequests() {
+    }
+
+    static ProblemException invalid(String detail) {
+        return ProblemException.badRequest("invalid-inference-request", "Invalid inference request", detail);
+    }
+
+    /** The requested outputs in request order, or all when none are named. */
+    static List<String> outputs(List<RequestOutput> requested, List<String> known) {
+        if (requested == null || requested.isEmpty()) {
+            return known;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < requested.size(); i++) {
+            RequestOutput output = requested.get(i);
+            if (output == null || output.name() == null) {
+                throw invalid("outputs[" + i + "] needs a \"name\", one of " + known);
+            }
+            if (!known.contains(output.name())) {
+                throw invalid("unknown output '" + OipController.abbreviate(output.name()) + "'; this model produces "
+                        + known);
+            }
+            if (!names.contains(output.name())) {
+                names.add(output.name());
+            }
+        }
+        return names;
+    }
+
+    /** {@code mc_samples}: absent means one deterministic pass, as {@code mcSamples} of /predict. */
+    static Integer mcSamples(Map<String, Object> parameters, int max) {
+        Object value = parameters == null ? null : parameters.get("mc_samples");
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
+            throw invalid("parameter 'mc_samples' must be an integer from 0 to " + max + ", got " + describe(value));
+        }
+        BigInteger n = new BigInteger(value.toString());
+        if (n.signum() < 0) {
+            throw invalid("parameter 'mc_samples' must be 0 (one deterministic pass) or a positive number of passes, got " + n);
+        }
+        if (n.compareTo(BigInteger.valueOf(max)) > 0) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
+                    "parameter 'mc_samples' is " + n + ", more than the " + max + " allowed");
+        }
+        return n.intValue();
+    }
+
+    /** {@code seed}: any 64-bit integer; absent means one is drawn and returned. */
+    static Long seed(Map<String, Object> parameters) {
+        Object value = parameters == null ? null : parameters.get("seed");
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        throw invalid("parameter 'seed' must be an integer from -2^63 to 2^63-1, got " + describe(value));
+    }
+
+    /**
+     * The single input tensor as rows: shape {@code [B, features]}, FP32 (or FP64), data flat (B x features
+     * numbers, row-major) or nested (B arrays of features numbers), as the protocol allows both.
+     */
+    static double[][] rows(List<RequestInput> inputs, int features, int maxRows, String model) {
+        String example = "{\"name\": \"" + OipController.INPUT + "\", \"shape\": [1, " + features
+                + "], \"datatype\": \"FP32\", \"data\": [...]}";
+        if (inputs == null || inputs.isEmpty()) {
+            throw invalid("the request needs \"inputs\" with one tensor, e.g. " + example);
+        }
+        if (inputs.size() > 1) {
+            throw invalid("model '" + model + " takes one input tensor, the request has " + inputs.size());
+        }
+        RequestInput input = inputs.get(0);
+        if (input == null) {
+            throw invalid("inputs[0] is null; send " + example);
+        }
+        String name = input.name() == null ? "inputs[0]" : "input '" + OipController.abbreviate(input.name()) + "'";
+        if (input.datatype() == null || !(input.datatype().equals("FP32") || input.datatype().equals("FP64"))) {
+            throw invalid(name + " has datatype " + (input.datatype() == null ? "(none)" : "'"
+                    + OipController.abbreviate(input.datatype()) + "'") + "; send FP32 (FP64 is accepted too)");
+        }
+        List<Long> shape = input.shape();
+        if (shape == null || shape.size() != 2 || shape.get(0) == null || shape.get(1) == null) {
+            throw invalid(name + " must have shape [B, " + features + "] (B rows of " + features + " features), got "
+                    + shape);
+        }
+        long b = shape.get(0);
+        long f = shape.get(1);
+        if (f != features) {
+            throw invalid(name + " has shape " + shape + ": " + f + " features per row; model '" + model
+                    + " takes " + features);
+        }
+        if (b < 1) {
+            throw invalid(name + " has shape " + shape + "; send at least one row");
+        }
+        if (b > maxRows) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-rows",
+                    name + " has " + b + " rows, more than the " + maxRows + " allowed");
+        }
+        List<Object> data = input.data();
+        if (data == null) {
+            throw invalid(name + " needs \"data\": an array of " + b * f + " numbers, flat or as " + b
+                    + " arrays of " + f);
+        }
+        // Sizes are checked against the data before anything is allocated: the data is bounded by the body limit,
+        // the declared shape is not.
+        int rowsCount = (int) b;
+        if (!data.isEmpty() && data.get(0) instanceof List<?>) {
+            if (data.size() != rowsCount) {
+                throw invalid(name + " has shape " + shape + " but its nested data has " + data.size() + " rows");
+            }
+            double[][] rows = new double[rowsCount][];
+            for (int i = 0; i < rowsCount; i++) {
+                if (!(data.get(i) instanceof List<?> row) || row.size() != features) {
+                    throw invalid(name + " data[" + i + "] must be an array of " + features + " numbers, like every row");
+                }
+                rows[i] = new double[features];
+                for (int j = 0; j < features; j++) {
+                    rows[i][j] = number(row.get(j), name, "data[" + i + "][" + j + "]");
+                }
+            }
+            return rows;
+        }
+        if (data.size() != b * f) {
+            throw invalid(name + " has shape " + shape + " (" + b * f + " numbers) but its data has " + data.size());
+        }
+        double[][] rows = new double[rowsCount][];
+        for (int i = 0; i < rowsCount; i++) {
+            rows[i] = new double[features];
+            for (int j = 0; j < features; j++) {
+                int k = i * features + j;
+                rows[i][j] = number(data.get(k), name, "data[" + k + "]");
+            }
+        }
+        return rows;
+    }
+
+    private static double number(Object value, String input, String where) {
+        if (!(value instanceof Number n)) {
+            throw invalid(input + " " + where + " is " + (value == null ? "null" : value instanceof List ? "an array"
+                    : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "not a number")
+                    + "; the data must be numbers");
+        }
+        double v = n.doubleValue();
+        if (!Double.isFinite(v)) {
+            throw invalid(input + " " + where + " is not a finite number");
+        }
+        return v;
+    }
+
+    private static String describe(Object value) {
+        if (value instanceof String s) {
+            return "the string \"" + OipController.abbreviate(s) + "\"";
+        }
+        return OipController.abbreviate(String.valueOf(value));
+    }
+}
