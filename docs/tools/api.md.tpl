@@ -229,9 +229,9 @@ are always 4xx, never a 5xx or a stack trace.
 
 | Status | When | `type` (after `https://mcdropout.dev/problems/`) |
 |---|---|---|
-| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
+| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
 | 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
-| 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `not-found` |
+| 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `unknown-dataset`, `not-found` |
 | 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` | `method-not-allowed`, `not-acceptable`, `unsupported-media-type` |
 | 409 | Deleting the active version; cancelling a finished training job | `version-active`, `job-finished` |
 | 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body`; more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |

@@ -23,7 +23,8 @@ function humanize(name) {
 function kindOf(schema) {
   if (schema.enum) return 'enum';
   if (schema.oneOf) return 'numberOrList';
-  if (schema.type === 'array') return 'integerList';
+  // A number list (dropout) also takes one bare number, which the service applies to every layer.
+  if (schema.type === 'array') return schema.items && schema.items.type === 'integer' ? 'integerList' : 'numberList';
   if (schema.type === 'boolean') return 'boolean';
   if (schema.type === 'integer') return 'integer';
   if (schema.type === 'number') return 'number';
@@ -121,7 +122,7 @@ function hyperparametersJson() {
       if (bad !== undefined) {
         throw new Error(`${humanize(name)} takes ${kind === 'integerList' ? 'whole numbers' : 'numbers'} separated by commas, got "${bad}".`);
       }
-      json = kind === 'numberOrList' && items.length === 1 && !raw.startsWith('[') ? items[0] : `[${items.join(',')}]`;
+      json = (kind === 'numberOrList' || kind === 'numberList') && items.length === 1 && !raw.startsWith('[') ? items[0] : `[${items.join(',')}]`;
     }
     parts.push(`${JSON.stringify(name)}:${json}`);
   }
