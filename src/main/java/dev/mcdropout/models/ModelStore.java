@@ -45,6 +45,8 @@ public final class ModelStore {
     private static final String TEMP_PREFIX = ".tmp-";
     private static final String ACTIVE = "active";
     private static final String LAST_VERSION = "last-version";
+    /** A version's evaluation report, beside its zip; versions stored before reports existed have none. */
+    private static final String REPORT_SUFFIX = ".evaluation.json";
 
     private final Path root;
 
@@ -182,7 +184,26 @@ public final class ModelStore {
         writeAtomically(modelDir(name).resolve(ACTIVE), Integer.toString(version));
     }
 
+    /** Writes (atomically, fsynced) the evaluation report of a stored version. */
+    public void writeReport(String name, int version, byte[] json) throws IOException {
+        if (!exists(name, version)) {
+            throw new NoSuchFileException(versionFile(name, version).toString());
+        }
+        writeAtomically(reportFile(name, version), json);
+    }
+
+    /** The evaluation report stored beside a version, if it has one. */
+    public java.util.Optional<byte[]> readReport(String name, int version) throws IOException {
+        try {
+            return java.util.Optional.of(Files.readAllBytes(reportFile(name, version)));
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public void delete(String name, int version) throws IOException {
+        // the report first: a crash in between leaves a version without a report, never a report without one
+        Files.deleteIfExists(reportFile(name, version));
         Files.deleteIfExists(versionFile(name, version));
         fsyncDirectory(modelDir(name));
     }
@@ -209,6 +230,11 @@ public final class ModelStore {
         return checkInside(modelDir(name).resolve(version + ".zip"));
     }
 
+    Path reportFile(String name, int version) {
+        ModelNames.requireVersion(version);
+        return checkInside(modelDir(name).resolve(version + REPORT_SUFFIX));
+    }
+
     private Path checkInside(Path path) {
         Path normalized = path.normalize();
         if (!normalized.startsWith(root) || normalized.equals(root)) {
@@ -218,10 +244,17 @@ public final class ModelStore {
     }
 
     private void writeAtomically(Path target, String content) throws IOException {
+        writeAtomically(target, content.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private void writeAtomically(Path target, byte[] content) throws IOException {
         Path dir = target.getParent();
         Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".part");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
             channel.force(true);
         }
         try {
