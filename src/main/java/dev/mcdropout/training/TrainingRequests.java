@@ -53,16 +53,17 @@ public final class TrainingRequests {
                             + " allowed");
         }
         if (features.length == 0) {
-            throw invalidDataset("the data set has no rows");
+            throw invalidDataset("the data set has no rows", "dataset.features");
         }
         if (features.length != labels.size()) {
             throw invalidDataset("the data set has " + features.length + " feature rows but " + labels.size()
-                    + " labels; give one label per row");
+                    + " labels; give one label per row", "dataset.labels");
         }
         int width = -1;
         for (int i = 0; i < features.length; i++) {
             if (features[i] == null) {
-                throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers");
+                throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers",
+                        "dataset.features[" + i + "]");
             }
             if (width < 0) {
                 width = features[i].length;
@@ -73,10 +74,10 @@ public final class TrainingRequests {
                 }
             } else if (features[i].length != width) {
                 throw invalidDataset("all rows need the same number of features: row 0 has " + width + ", row " + i
-                        + " has " + features[i].length);
+                        + " has " + features[i].length, "dataset.features[" + i + "]");
             }
             if (labels.get(i) == null) {
-                throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label");
+                throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label", "dataset.labels[" + i + "]");
             }
         }
         return build(features, labels);
@@ -219,6 +220,12 @@ public final class TrainingRequests {
 
     public static ProblemException invalidDataset(String detail) {
         return ProblemException.unprocessable("invalid-dataset", "Invalid data set", detail);
+    }
+
+    /** As {@link #invalidDataset(String)}, naming the offending field. */
+    public static ProblemException invalidDataset(String detail, String field) {
+        return new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set", detail,
+                List.of(field));
     }
 
     public static ProblemException invalidRequest(String detail, String field) {
