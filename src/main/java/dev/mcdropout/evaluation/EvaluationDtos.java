@@ -38,7 +38,7 @@ public final class EvaluationDtos {
             @JsonAnySetter @Schema(hidden = true) Map<String, Object> unknown) {
     }
 
-    @Schema(name = "ModelRef", description = "A model version")
+    @Schema(name = "EvaluatedModel", description = "The model version evaluated")
     public record ModelRef(@Schema(example = "digits") String name, @Schema(example = "1") int version) {
     }
 

@@ -49,8 +49,8 @@ final class ReportCharts {
         return chart;
     }
 
-    private static Charts.Line bins(String name, List<Calibration.Bin> bins) {
-        List<Calibration.Bin> filled = bins.stream().filter(b -> b.count() > 0).toList();
+    private static Charts.Line bins(String name, List<Calibration.CalibrationBin> bins) {
+        List<Calibration.CalibrationBin> filled = bins.stream().filter(b -> b.count() > 0).toList();
         double[] x = new double[filled.size()];
         double[] y = new double[filled.size()];
         for (int i = 0; i < x.length; i++) {
@@ -61,7 +61,7 @@ final class ReportCharts {
     }
 
     private static Charts.Line curve(String name, MeasureReport measure) {
-        List<SelectivePrediction.Point> points = measure.riskCoverage();
+        List<SelectivePrediction.RiskCoveragePoint> points = measure.riskCoverage();
         double[] x = new double[points.size()];
         double[] y = new double[points.size()];
         for (int i = 0; i < x.length; i++) {

@@ -22,7 +22,10 @@ class OpenApiDocumentTest extends ServiceTestSupport {
                 operations.put(op.getValue().get("operationId").asString(), op.getValue())));
         assertThat(operations).containsOnlyKeys("predict", "listModels", "getModelVersion", "activateModelVersion",
                 "deleteModelVersion", "downloadArtifact", "importModel",
-                "train", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob");
+                "train", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob",
+                "evaluateModelVersion", "getEvaluation", "plotEvaluation", "plotModelVersionEvaluation",
+                "startDropoutSweep", "getExperiment", "listExperiments", "cancelExperiment", "plotExperiment",
+                "plotTrainingJob");
 
         for (Map.Entry<String, JsonNode> op : operations.entrySet()) {
             op.getValue().get("responses").properties().forEach(response -> {

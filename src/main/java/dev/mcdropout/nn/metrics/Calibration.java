@@ -34,19 +34,19 @@ public final class Calibration {
             hits[b] += correct[i] ? 1 : 0;
             confSum[b] += confidence[i];
         }
-        List<Bin> table = new ArrayList<>(bins);
+        List<CalibrationBin> table = new ArrayList<>(bins);
         double ece = 0;
         for (int b = 0; b < bins; b++) {
             double lower = (double) b / bins;
             double upper = (double) (b + 1) / bins;
             if (count[b] == 0) {
-                table.add(new Bin(lower, upper, 0, null, null));
+                table.add(new CalibrationBin(lower, upper, 0, null, null));
                 continue;
             }
             double acc = hits[b] / count[b];
             double conf = confSum[b] / count[b];
             ece += (double) count[b] / n * Math.abs(acc - conf);
-            table.add(new Bin(lower, upper, count[b], acc, conf));
+            table.add(new CalibrationBin(lower, upper, count[b], acc, conf));
         }
         return new Result(ece, List.copyOf(table));
     }
@@ -60,7 +60,7 @@ public final class Calibration {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Double.compare(confidence[a], confidence[b]));
-        List<Bin> table = new ArrayList<>(bins);
+        List<CalibrationBin> table = new ArrayList<>(bins);
         double ece = 0;
         for (int b = 0; b < bins; b++) {
             int from = (int) ((long) b * n / bins);
@@ -78,7 +78,7 @@ public final class Calibration {
             double acc = hits / size;
             double conf = confSum / size;
             ece += (double) size / n * Math.abs(acc - conf);
-            table.add(new Bin(confidence[order[from]], confidence[order[to - 1]], size, acc, conf));
+            table.add(new CalibrationBin(confidence[order[from]], confidence[order[to - 1]], size, acc, conf));
         }
         return new Result(ece, List.copyOf(table));
     }
@@ -96,13 +96,13 @@ public final class Calibration {
     }
 
     /** The error and its table (equal-width: every bin, empty ones with null accuracy and confidence). */
-    public record Result(double ece, List<Bin> bins) {
+    public record Result(double ece, List<CalibrationBin> bins) {
     }
 
     /**
      * One bin: its edges, its rows, and (null when empty) the share of them predicted right and their mean
      * confidence.
      */
-    public record Bin(double lower, double upper, int count, Double accuracy, Double confidence) {
+    public record CalibrationBin(double lower, double upper, int count, Double accuracy, Double confidence) {
     }
 }

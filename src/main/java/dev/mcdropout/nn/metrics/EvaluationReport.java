@@ -21,8 +21,8 @@ public record EvaluationReport(int rows, int oodRows, int mcSamples, long seed, 
      * {@code brier} the mean of {@code sum_k (p_k - [y = k])^2}, {@code ece} over 15 equal-width bins of the top
      * probability (table in {@code eceBins}), {@code adaptiveEce} over 15 equal-count bins.
      */
-    public record PassReport(double accuracy, double nll, double brier, double ece, List<Calibration.Bin> eceBins,
-                             double adaptiveEce, List<Calibration.Bin> adaptiveEceBins, Measures measures) {
+    public record PassReport(double accuracy, double nll, double brier, double ece, List<Calibration.CalibrationBin> eceBins,
+                             double adaptiveEce, List<Calibration.CalibrationBin> adaptiveEceBins, Measures measures) {
     }
 
     /** The same figures for each uncertainty measure of a row. */
@@ -47,6 +47,6 @@ public record EvaluationReport(int rows, int oodRows, int mcSamples, long seed, 
      */
     public record MeasureReport(Double misclassificationAuroc, Double oodAuroc, Double oodAupr, Double fpr95,
                                 double aurc, double eAurc, double riskAt80Coverage,
-                                SelectivePrediction.Target target, List<SelectivePrediction.Point> riskCoverage) {
+                                SelectivePrediction.TargetThreshold target, List<SelectivePrediction.RiskCoveragePoint> riskCoverage) {
     }
 }

@@ -28,14 +28,14 @@ public final class SelectivePrediction {
     private SelectivePrediction() {
     }
 
-    public record Point(double coverage, double risk, double threshold) {
+    public record RiskCoveragePoint(double coverage, double risk, double threshold) {
     }
 
     /** {@code threshold}, {@code accuracy} null and coverage 0 when no threshold reaches the target. */
-    public record Target(double targetAccuracy, Double threshold, double coverage, Double accuracy) {
+    public record TargetThreshold(double targetAccuracy, Double threshold, double coverage, Double accuracy) {
     }
 
-    public record Result(double aurc, double eAurc, double riskAt80Coverage, List<Point> curve, Target target) {
+    public record Result(double aurc, double eAurc, double riskAt80Coverage, List<RiskCoveragePoint> curve, TargetThreshold target) {
     }
 
     public static Result of(double[] uncertainty, boolean[] correct, Double targetAccuracy, int maxPoints) {
@@ -88,22 +88,22 @@ public final class SelectivePrediction {
         int k80 = (int) Math.ceil(0.8 * n - 1e-9);
         double riskAt80 = risk[Math.max(1, k80)];
 
-        List<Point> curve = new ArrayList<>();
+        List<RiskCoveragePoint> curve = new ArrayList<>();
         int groups = groupEnds.size();
         int step = Math.max(1, (int) Math.ceil((double) groups / maxPoints));
         for (int g = groups - 1 - ((groups - 1) / step) * step; g < groups; g += step) {
             int k = groupEnds.get(g);
-            curve.add(new Point((double) k / n, risk[k], groupValues.get(g)));
+            curve.add(new RiskCoveragePoint((double) k / n, risk[k], groupValues.get(g)));
         }
 
-        Target target = null;
+        TargetThreshold target = null;
         if (targetAccuracy != null) {
-            target = new Target(targetAccuracy, null, 0.0, null);
+            target = new TargetThreshold(targetAccuracy, null, 0.0, null);
             for (int g = groups - 1; g >= 0; g--) {
                 int k = groupEnds.get(g);
                 double accuracy = 1.0 - risk[k];
                 if (accuracy >= targetAccuracy - 1e-12) {
-                    target = new Target(targetAccuracy, groupValues.get(g), (double) k / n, accuracy);
+                    target = new TargetThreshold(targetAccuracy, groupValues.get(g), (double) k / n, accuracy);
                     break;
                 }
             }

@@ -18,7 +18,7 @@ class CalibrationTest {
 
         assertThat(r.ece()).isCloseTo(0.0, within(1e-12));
         assertThat(r.bins()).hasSize(15);
-        assertThat(r.bins().stream().mapToInt(Calibration.Bin::count).sum()).isEqualTo(10);
+        assertThat(r.bins().stream().mapToInt(Calibration.CalibrationBin::count).sum()).isEqualTo(10);
     }
 
     @Test
@@ -29,7 +29,7 @@ class CalibrationTest {
         Calibration.Result r = Calibration.equalWidth(conf, ok, 15);
 
         assertThat(r.ece()).isEqualTo(1.0);
-        Calibration.Bin last = r.bins().get(14);
+        Calibration.CalibrationBin last = r.bins().get(14);
         assertThat(last.count()).isEqualTo(3);
         assertThat(last.accuracy()).isEqualTo(0.0);
         assertThat(last.confidence()).isEqualTo(1.0);

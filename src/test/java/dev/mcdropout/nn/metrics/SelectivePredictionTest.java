@@ -19,10 +19,10 @@ class SelectivePredictionTest {
         // the oracle puts the wrong row last: only k = 4 has risk 1/4
         assertThat(r.eAurc()).isCloseTo((1.0 / 3 + 0.25) / 4 - 0.25 / 4, within(1e-12));
         assertThat(r.riskAt80Coverage()).isEqualTo(0.25); // ceil(0.8 * 4) = 4 rows
-        assertThat(r.curve()).extracting(SelectivePrediction.Point::coverage).containsExactly(0.25, 0.5, 0.75, 1.0);
+        assertThat(r.curve()).extracting(SelectivePrediction.RiskCoveragePoint::coverage).containsExactly(0.25, 0.5, 0.75, 1.0);
         assertThat(r.curve().get(2).risk()).isCloseTo(1.0 / 3, within(1e-12));
         assertThat(r.curve().get(2).threshold()).isEqualTo(0.3);
-        assertThat(r.target()).isEqualTo(new SelectivePrediction.Target(0.99, 0.2, 0.5, 1.0));
+        assertThat(r.target()).isEqualTo(new SelectivePrediction.TargetThreshold(0.99, 0.2, 0.5, 1.0));
     }
 
     @Test
@@ -32,8 +32,8 @@ class SelectivePredictionTest {
                 new boolean[] {true, false, true}, null, 100);
 
         assertThat(r.aurc()).isCloseTo((0 + 0.25 + 1.0 / 3) / 3, within(1e-12));
-        assertThat(r.curve()).containsExactly(new SelectivePrediction.Point(1.0 / 3, 0.0, 0.1),
-                new SelectivePrediction.Point(1.0, 1.0 / 3, 0.5));
+        assertThat(r.curve()).containsExactly(new SelectivePrediction.RiskCoveragePoint(1.0 / 3, 0.0, 0.1),
+                new SelectivePrediction.RiskCoveragePoint(1.0, 1.0 / 3, 0.5));
         assertThat(r.target()).isNull();
     }
 
@@ -43,7 +43,7 @@ class SelectivePredictionTest {
                 new boolean[] {true, true, true}, 0.99, 100);
         assertThat(r.aurc()).isZero();
         assertThat(r.eAurc()).isZero();
-        assertThat(r.target()).isEqualTo(new SelectivePrediction.Target(0.99, 0.3, 1.0, 1.0));
+        assertThat(r.target()).isEqualTo(new SelectivePrediction.TargetThreshold(0.99, 0.3, 1.0, 1.0));
     }
 
     @Test
@@ -53,7 +53,7 @@ class SelectivePredictionTest {
         assertThat(r.aurc()).isEqualTo(1.0);
         assertThat(r.eAurc()).isZero();
         assertThat(r.riskAt80Coverage()).isEqualTo(1.0);
-        assertThat(r.target()).isEqualTo(new SelectivePrediction.Target(0.5, null, 0.0, null));
+        assertThat(r.target()).isEqualTo(new SelectivePrediction.TargetThreshold(0.5, null, 0.0, null));
     }
 
     @Test
@@ -64,7 +64,7 @@ class SelectivePredictionTest {
             u[i] = i;
             ok[i] = i % 7 != 0;
         }
-        List<SelectivePrediction.Point> curve = SelectivePrediction.of(u, ok, null, 100).curve();
+        List<SelectivePrediction.RiskCoveragePoint> curve = SelectivePrediction.of(u, ok, null, 100).curve();
         assertThat(curve).hasSize(100);
         assertThat(curve.get(curve.size() - 1).coverage()).isEqualTo(1.0);
         assertThat(curve.get(0).coverage()).isEqualTo(0.01);
