@@ -5,6 +5,7 @@ import dev.mcdropout.evaluation.SweepDtos.SweepRequest;
 import dev.mcdropout.evaluation.SweepDtos.SweepView;
 import dev.mcdropout.models.ModelNames;
 import dev.mcdropout.nn.Dataset;
+import dev.mcdropout.nn.Trainer;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.JsonErrors;
@@ -207,6 +208,11 @@ public class ExperimentController {
                     "about " + validationPasses + " Monte Carlo row passes per validation report, more than the "
                             + evaluation.maxRowSamples() + " allowed (limit mcdropout.evaluation.max-row-samples); "
                             + "use fewer mcSamples", List.of("mcSamples", "mcdropout.evaluation.max-row-samples"));
+        }
+        if (Trainer.split(dataset, config).heldOut().size() == 0) {
+            throw TrainingRequests.invalidDataset("the data set is too small to hold out a validation split of "
+                    + config.validationFraction() + " (every class keeps at least one training row); a sweep compares "
+                    + "rates on that split, so send more rows per class", "dataset.features");
         }
         SweepJob job = experiments.submit(dataset, rates, config, saveBest, mcSamples);
         return ResponseEntity.accepted().location(URI.create("/experiments/" + job.id())).body(job.view());

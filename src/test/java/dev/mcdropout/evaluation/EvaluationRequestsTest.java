@@ -156,6 +156,8 @@ class EvaluationRequestsTest extends ServiceTestSupport {
                 + ",\"saveBest\":{\"name\":\"Bad Name\"}}"), 400, "saveBest.name");
         assertProblem(postKeyed("/experiments/dropout-sweep", "{\"dataset\":" + data + ",\"mcSamples\":0}"), 400, "mcSamples");
         assertProblem(postKeyed("/experiments/dropout-sweep", "{\"dataset\":{\"features\":[],\"labels\":[]}}"), 422, "dataset.features");
+        // two rows of two classes leave nothing to validate on
+        assertProblem(postKeyed("/experiments/dropout-sweep", "{\"dataset\":" + dataset(0, 2) + "}"), 422, "dataset.features");
     }
 
     @Test
