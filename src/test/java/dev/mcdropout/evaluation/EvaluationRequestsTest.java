@@ -95,6 +95,53 @@ class EvaluationRequestsTest extends ServiceTestSupport {
         assertThat(evaluation.get("monteCarlo").get("accuracy").asDouble()).isGreaterThan(0.9);
     }
 
+    /** The digits rows as CSV with a header and the label in column "digit" (not last), as a user's file. */
+    private static String csv(int from, int n, boolean withLabels) {
+        StringBuilder sb = new StringBuilder(withLabels ? "digit" : "");
+        for (int j = 0; j < 64; j++) {
+            sb.append(j == 0 && !withLabels ? "" : ",").append("p").append(j);
+        }
+        sb.append('\n');
+        for (int i = from; i < from + n; i++) {
+            double[] row = digitsRow(i);
+            if (withLabels) {
+                sb.append(digitLabel(i));
+            }
+            for (int j = 0; j < 64; j++) {
+                sb.append(j == 0 && !withLabels ? "" : ",").append((int) row[j]);
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void csvUploadGivesTheSameReportAsJson() throws Exception {
+        String boundary = "----mcdropout-eval";
+        String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"data\"; filename=\"d.csv\"\r\n"
+                + "Content-Type: text/csv\r\n\r\n" + csv(1500, 60, true) + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"outOfDistribution\"; filename=\"o.csv\"\r\n"
+                + "Content-Type: text/csv\r\n\r\n" + csv(1600, 20, false) + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"labelColumn\"\r\n\r\ndigit\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"targetAccuracy\"\r\n\r\n0.95\r\n"
+                + "--" + boundary + "--\r\n";
+        HttpResponse<String> fromCsv = send(withKey(request("/models/digits/versions/1/evaluate?mcSamples=20&seed=5")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(form))));
+        assertThat(fromCsv.statusCode()).as(fromCsv.body()).isEqualTo(200);
+
+        HttpResponse<String> fromJson = postKeyed("/models/digits/versions/1/evaluate?mcSamples=20&seed=5&targetAccuracy=0.95",
+                "{\"dataset\":" + dataset(1500, 60) + ",\"outOfDistribution\":{\"features\":"
+                        + matrix(EvaluationApiTest.digits(1600, 20)) + "}}");
+        assertThat(fromJson.statusCode()).as(fromJson.body()).isEqualTo(200);
+        JsonNode a = json(fromCsv);
+        JsonNode b = json(fromJson);
+        assertThat(a.get("rows").asInt()).isEqualTo(60);
+        assertThat(a.get("oodRows").asInt()).isEqualTo(20);
+        assertThat(a.get("monteCarlo")).isEqualTo(b.get("monteCarlo"));
+        assertThat(a.get("deterministic")).isEqualTo(b.get("deterministic"));
+    }
+
     @Test
     void badEvaluationInputIsAProblemNamingTheField() throws Exception {
         String path = "/models/digits/versions/1/evaluate?mcSamples=10&seed=1";
