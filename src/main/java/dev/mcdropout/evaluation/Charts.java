@@ -104,8 +104,8 @@ final class Charts {
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setPlotGridLinesColor(new Color(225, 225, 225));
         chart.getStyler().setDecimalPattern("#0.###");
-        // ticks at least ~110 px apart, so long epoch axes stay readable
-        chart.getStyler().setXAxisTickMarkSpacingHint(110);
+        // at most ~12 labelled ticks, so long epoch axes stay readable
+        chart.getStyler().setXAxisMaxLabelCount(Math.max(4, format.width() / 70));
         for (Line line : lines) {
             XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
             if (line.reference()) {
