@@ -104,8 +104,6 @@ final class Charts {
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setPlotGridLinesColor(new Color(225, 225, 225));
         chart.getStyler().setDecimalPattern("#0.###");
-        // at most ~12 labelled ticks, so long epoch axes stay readable
-        chart.getStyler().setXAxisMaxLabelCount(Math.max(4, format.width() / 70));
         for (Line line : lines) {
             XYSeries series = chart.addSeries(line.name(), line.x(), line.y());
             if (line.reference()) {

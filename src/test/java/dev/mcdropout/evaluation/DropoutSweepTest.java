@@ -107,6 +107,47 @@ class DropoutSweepTest extends ServiceTestSupport {
     }
 
     @Test
+    void sweepAcceptsACsvUploadWithRatesAndHyperparametersAsFormFields() throws Exception {
+        StringBuilder csv = new StringBuilder();
+        for (int j = 0; j < 64; j++) {
+            csv.append("p").append(j).append(',');
+        }
+        csv.append("digit\n");
+        for (int i = 0; i < 300; i++) {
+            for (double v : digitsRow(i)) {
+                csv.append((int) v).append(',');
+            }
+            csv.append(digitLabel(i)).append('\n');
+        }
+        String boundary = "----mcdropout-sweep";
+        StringBuilder form = new StringBuilder("--" + boundary + "\r\nContent-Disposition: form-data; name=\"data\"; "
+                + "filename=\"digits.csv\"\r\nContent-Type: text/csv\r\n\r\n" + csv + "\r\n");
+        for (String[] field : new String[][] {{"labelColumn", "digit"}, {"rates", "[0.2, 0.4]"},
+                {"hyperparameters", "{\"hiddenLayers\": [8], \"epochs\": 2, \"earlyStoppingPatience\": 0}"}, {"mcSamples", "5"}}) {
+            form.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(field[0])
+                    .append("\"\r\n\r\n").append(field[1]).append("\r\n");
+        }
+        form.append("--").append(boundary).append("--\r\n");
+        HttpResponse<String> posted = send(withKey(request("/experiments/dropout-sweep")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(form.toString()))));
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+        JsonNode sweep = awaitFinished(json(posted).get("id").asString(), Duration.ofMinutes(3));
+        assertThat(sweep.get("status").asString()).as(sweep.toString()).isEqualTo("SUCCEEDED");
+        assertThat(sweep.get("rows").asInt()).isEqualTo(300);
+        assertThat(sweep.get("mcSamples").asInt()).isEqualTo(5);
+        assertThat(sweep.get("bestRate").asDouble()).isIn(0.2, 0.4);
+        assertThat(sweep.get("runs").get(1).get("history").get("validationLoss").size()).isEqualTo(2);
+
+        String badRates = form.toString().replace("[0.2, 0.4]", "lots");
+        HttpResponse<String> bad = send(withKey(request("/experiments/dropout-sweep")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(badRates))));
+        assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+        assertThat(json(bad).get("errors").toString()).contains("rates");
+    }
+
+    @Test
     void deletingARunningSweepCancelsItAndSavesNothing() throws Exception {
         String body = "{\"dataset\":{\"features\":" + matrix(EvaluationApiTest.digits(0, 300)) + ",\"labels\":"
                 + labels(0, 300) + "},\"rates\":[0.1,0.2],\"hyperparameters\":{\"hiddenLayers\":[16],\"epochs\":5000,"
