@@ -13,7 +13,9 @@ The machine-readable contract is the OpenAPI document at
 `cancelTrainingJob`,
 `getDatasetRows`, and for the Open Inference Protocol `oipServerMetadata`, `oipServerLive`,
 `oipServerReady`, `oipModelMetadata`, `oipModelVersionMetadata`, `oipModelReady`, `oipModelVersionReady`,
-`oipInfer`, `oipInferVersion`.
+`oipInfer`, `oipInferVersion`, and for evaluations and experiments `evaluateModelVersion`, `getEvaluation`,
+`plotEvaluation`, `plotModelVersionEvaluation`, `startDropoutSweep`, `getExperiment`, `listExperiments`,
+`cancelExperiment`, `plotExperiment`, `plotTrainingJob`.
 
 | Endpoint | operationId | What |
 |---|---|---|
@@ -29,6 +31,16 @@ The machine-readable contract is the OpenAPI document at
 | `GET /train/jobs/{id}` | `getTrainingJob` | A training job and its progress |
 | `GET /train/jobs` | `listTrainingJobs` | Recent training jobs |
 | `DELETE /train/jobs/{id}` | `cancelTrainingJob` | Cancel a training job |
+| `POST /models/{name}/versions/{version}/evaluate` | `evaluateModelVersion` | Calibration and uncertainty quality of a version on labelled data ([Evaluation](#evaluation)) |
+| `GET /evaluations/{id}` | `getEvaluation` | A recent evaluation again |
+| `GET /evaluations/{id}/plots/{kind}` | `plotEvaluation` | Its reliability diagram or risk–coverage curve ([Plots](#plots)) |
+| `GET /models/{name}/versions/{version}/evaluation/plots/{kind}` | `plotModelVersionEvaluation` | The plots of a version's stored validation report |
+| `POST /experiments/dropout-sweep` | `startDropoutSweep` | One training run per dropout rate, as one job ([Dropout-rate sweep](#dropout-rate-sweep)) |
+| `GET /experiments/{id}` | `getExperiment` | A sweep and its progress |
+| `GET /experiments` | `listExperiments` | Recent sweeps |
+| `DELETE /experiments/{id}` | `cancelExperiment` | Cancel a sweep |
+| `GET /experiments/{id}/plot` | `plotExperiment` | Validation accuracy or loss per epoch, one line per rate |
+| `GET /train/jobs/{id}/plot` | `plotTrainingJob` | A training job's loss or accuracy per epoch |
 | `GET /datasets/{name}/rows` | `getDatasetRows` | Rows of a bundled data set, with labels ([Bundled data](#bundled-data)) |
 | `GET /v2` | `oipServerMetadata` | Open Inference Protocol: server metadata ([oip.md](oip.md)) |
 | `GET /v2/health/live` | `oipServerLive` | Open Inference Protocol: server liveness |
@@ -53,6 +65,10 @@ prediction and see its uncertainty, browse model versions, train from a CSV file
   [training.md](training.md), its reference section lists every field, limit and property
 - [Bundled data](#bundled-data): `GET /datasets/digits/rows`
 - [Open Inference Protocol](#open-inference-protocol) (KServe / Triton clients): [oip.md](oip.md)
+- [Evaluation](#evaluation): calibration and uncertainty quality of a version on labelled data
+  (what the figures mean: [uncertainty.md](uncertainty.md))
+- [Dropout-rate sweep](#dropout-rate-sweep): one training run per dropout rate, as one job
+- [Plots](#plots): sweeps, training jobs, evaluations (PNG or SVG)
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
@@ -147,10 +163,11 @@ delete.
 
 ### Describe a version
 
-Architecture, classes, hyperparameters, training history, validation metrics, creation time and the
-SHA-256 of the stored zip:
+Architecture, classes, hyperparameters, training history, validation metrics, creation time, the
+SHA-256 of the stored zip and, for versions trained by this service, the evaluation report of the
+validation split (`evaluation`, see [Evaluation](#evaluation); shortened here to its headline figures):
 
-@@ short curl -s http://localhost:8080/models/digits/versions/1
+@@ short curl -s http://localhost:8080/models/digits/versions/1 | python3 -c 'import json,sys; m=json.load(sys.stdin); e=m["evaluation"]; m["evaluation"]={k: e[k] for k in ("rows","mcSamples","seed")} | {p: {k: e[p][k] for k in ("accuracy","nll","ece")} for p in ("deterministic","monteCarlo")}; print(json.dumps(m))'
 
 ### Download an artifact
 
@@ -203,6 +220,7 @@ else, or another name than `digits`, is a 400 or 404 problem. The 64-number list
 @@ short curl -s 'http://localhost:8080/datasets/digits/rows?offset=0&limit=2'
 
 @@ curl -s 'http://localhost:8080/datasets/digits/rows?limit=500'
+
 ## Open Inference Protocol
 
 The same predictions over the Open Inference Protocol V2 (REST), as KServe, Triton and MLServer clients
@@ -210,6 +228,255 @@ send them: `GET /v2`, `/v2/health/live`, `/v2/health/ready`, `/v2/models/{name}[
 (metadata), `.../ready` and `POST .../infer` with the Monte Carlo settings in the request's
 `"parameters": {"mc_samples": 100, "seed": 7}` and the uncertainty as output tensors. Errors there are the
 protocol's `{"error": "..."}`, not problems. See [oip.md](oip.md).
+
+## Evaluation
+
+How good are a version's probabilities and uncertainties on your data? `POST
+/models/{name}/versions/{version}/evaluate` takes a labelled data set in the same forms as training (JSON
+`{"dataset": {"features", "labels"}}`, or multipart with a CSV part `data` and `labelColumn`), optionally
+out-of-distribution rows (`"outOfDistribution": {"features": [...]}`, or a second CSV part
+`outOfDistribution` with the same columns), and answers with the deterministic pass (dropout off) and
+Monte Carlo dropout side by side: `accuracy`, `nll`, `brier`, `ece` over 15 equal-width bins with the bin
+table `eceBins`, `adaptiveEce` over 15 equal-count bins, and per uncertainty measure (`predictiveEntropy`,
+`mutualInformation`, `variationRatio`, `predictedClassStd`, `oneMinusMaxProbability`) the
+`misclassificationAuroc`, with an OOD set `oodAuroc`, `oodAupr` and `fpr95`, the `riskCoverage` curve,
+`aurc`, `eAurc`, `riskAt80Coverage` and, for `targetAccuracy`, the `target` threshold and the coverage it
+leaves. Definitions and how to read them: [uncertainty.md](uncertainty.md).
+
+| Query parameter | Meaning |
+|---|---|
+| `mcSamples` | Monte Carlo passes, 1 to `mcdropout.evaluation.max-mc-samples` (1,000); default `mcdropout.evaluation.default-mc-samples` (100) |
+| `seed` | Seed of the dropout masks; absent: drawn and returned |
+| `targetAccuracy` | In (0, 1]; may also be a body field (or form field) instead |
+
+Evaluations are always synchronous: at most 10,000 labelled and 10,000 OOD rows
+(`mcdropout.evaluation.max-rows`), (rows + OOD rows) × `mcSamples` ≤ 2,000,000
+(`max-row-samples`), two at a time (`max-concurrent`, then 503 with `Retry-After`); a bigger set should
+be split. Each figure is exactly what `POST /predict` answers for the same rows, `mcSamples` and `seed`
+give. Evaluating costs CPU, so the endpoint needs the API key like training. The first two digits rows
+(right, and confidently so), a row the model gets wrong (row 1,119, a 3 read as 8), and the first row
+turned by 90 degrees as an OOD row; only the headline figures and one measure are shown, the full answer
+has every measure, both bin tables and the curves:
+
+@@ curl -s -X POST 'http://localhost:8080/models/digits/versions/1/evaluate?mcSamples=100&seed=7&targetAccuracy=0.99' -H 'Content-Type: application/json' -d '{"dataset": {"features": [$ROW, $ROW2, [0,0,3,11,14,12,3,0,0,2,13,10,4,10,12,0,0,2,11,2,0,9,9,0,0,0,0,3,10,10,1,0,0,0,7,16,16,2,0,0,0,0,3,0,14,3,0,0,0,0,0,1,13,2,0,0,0,3,7,14,5,0,0,0]], "labels": ["0", "1", "3"]}, "outOfDistribution": {"features": [[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,3,4,5,8,9,4,0,0,15,15,8,8,8,12,6,0,13,2,0,0,0,11,10,0,2,11,12,11,10,15,13,0,0,0,4,15,15,13,5,0,0,0,0,0,0,0,0]]}}' | python3 -c 'import json,sys; e=json.load(sys.stdin); pick=lambda p: {k: p[k] for k in ("accuracy","nll","brier","ece","adaptiveEce")} | {"measures": {"mutualInformation": {k: v for k, v in p["measures"]["mutualInformation"].items() if k != "riskCoverage"}}}; print(json.dumps({k: e[k] for k in ("id","model","mcSamples","seed","rows","oodRows","targetAccuracy")} | {"deterministic": pick(e["deterministic"]), "monteCarlo": pick(e["monteCarlo"]), "plots": e["plots"]}))'
+
+The deterministic pass has one pass, so its mutual information is 0 for every row: it cannot rank
+anything (AUROC 0.5). With three rows the figures are only an illustration; uncertainty.md has a real
+measurement. `GET /evaluations/{id}` returns a recent evaluation again (the newest
+`mcdropout.evaluation.retained`, 50, are kept in memory), and its plots are drawn on request:
+
+- `GET /evaluations/{id}/plots/reliability`: reliability diagram, accuracy against mean confidence per
+  non-empty bin, deterministic and Monte Carlo, with the diagonal of perfect calibration;
+- `GET /evaluations/{id}/plots/risk-coverage`: error rate of the kept rows (%) against the share kept (%),
+  most certain first, one line per Monte Carlo measure and one for the deterministic `1 - max p`.
+
+Every training job evaluates its validation split the same way (Monte Carlo with
+`default-mc-samples` passes and the training seed) and stores the report beside the version
+(`{name}/{version}.evaluation.json` in the store, written before the version is activated); `GET
+/models/{name}/versions/{v}` shows it as `evaluation` (`null` for imported versions and versions stored
+before reports existed), and `GET /models/{name}/versions/{v}/evaluation/plots/{reliability|risk-coverage}`
+draws it. The default model's:
+
+@@ curl -s http://localhost:8080/models/digits/versions/1 | python3 -c 'import json,sys; e=json.load(sys.stdin)["evaluation"]; print(json.dumps({k: e[k] for k in ("rows","mcSamples","seed")} | {p: {k: e[p][k] for k in ("accuracy","nll","brier","ece","adaptiveEce")} | {"mutualInformationAuroc": e[p]["measures"]["mutualInformation"]["misclassificationAuroc"]} for p in ("deterministic","monteCarlo")}))'
+
+@@ raw curl -s -o reliability.png -D - http://localhost:8080/models/digits/versions/1/evaluation/plots/reliability | tr -d '\r' | grep -iE '^(HTTP|content-type|content-disposition)' && file reliability.png
+
+## Dropout-rate sweep
+
+`POST /experiments/dropout-sweep` trains one network per dropout rate (the probability on every hidden
+layer) on the same data, stratified validation split and seed, one after another as one job, and
+evaluates each run's validation split with Monte Carlo dropout. The body is the training body without a
+name (JSON `dataset`, or multipart with a CSV part `data` and fields `labelColumn`, `rates`,
+`hyperparameters`, `mcSamples`, `saveBest`), plus:
+
+| Field | Meaning |
+|---|---|
+| `rates` | Dropout probabilities to compare, each in [0, 1), distinct, at most 20 (`mcdropout.experiments.max-rates`); default `[0.0, 0.3, 0.5, 0.7, 0.9]` |
+| `hyperparameters` | As for training, shared by all runs; `dropout` comes from `rates` (sending it is a 400); `validationFraction` must be above 0 |
+| `mcSamples` | Monte Carlo passes of each run's validation report (default 100) |
+| `saveBest` | `{"name": ..., "activate": true}`: store the best run as the next version of that model, with its report |
+
+Answers 202 with the job; `GET /experiments/{id}` shows its progress (0 to 1), per rate the validation
+accuracy and loss per epoch and, once the run finished, its report (Monte Carlo accuracy, NLL, Brier, ECE,
+misclassification AUROC of mutual information, and the deterministic accuracy, NLL and ECE), and at the
+end `bestRate`, the rate with the lowest Monte Carlo validation NLL, and `model` if `saveBest` stored it.
+`DELETE /experiments/{id}` cancels (before the next mini-batch; nothing is saved). `GET /experiments`
+lists recent sweeps. Limits: rows × epochs × rates ≤ `mcdropout.experiments.max-row-epochs` (10^8), and
+the training limits; one sweep runs at a time (`concurrency`), two may wait (`queue-capacity`, then 429).
+Sweeps run on their own thread at the training jobs' lowered priority.
+
+A quick sweep on the first 500 digits rows (a small network and 20 epochs, to keep the example short; the
+run lists are cut to their last three epochs):
+
+```bash
+# sweep.json: {"dataset": {"features": [...], "labels": [...]}, "hyperparameters": {"hiddenLayers": [64], "epochs": 20, "seed": 1},
+#              "mcSamples": 50, "saveBest": {"name": "digits-swept", "activate": false}}   (the first 500 digits rows)
+ID=$(curl -s -X POST http://localhost:8080/experiments/dropout-sweep -H 'Content-Type: application/json' -d @sweep.json | jq -r .id)
+curl -s http://localhost:8080/experiments/$ID | jq -c '{status, progress}'     # poll until SUCCEEDED
+curl -s http://localhost:8080/experiments/$ID | jq '.runs[].history |= map_values(.[-3:])'
+curl -s -o sweep.png "http://localhost:8080/experiments/$ID/plot"               # PNG, 800 x 500
+curl -s -o sweep.svg "http://localhost:8080/experiments/$ID/plot?metric=loss&format=svg"
+```
+
+(captured by hand against the same service; `render_docs.py` leaves this block as it is)
+
+```json
+{
+  "id": "bf80027d-38f0-4e98-b49f-9a3959174c19",
+  "status": "SUCCEEDED",
+  "rates": [0.0, 0.3, 0.5, 0.7, 0.9],
+  "progress": 1.0,
+  "epochs": 20,
+  "runs": [
+    {
+      "rate": 0.0,
+      "status": "SUCCEEDED",
+      "epoch": 20,
+      "history": {
+        "loss": [0.09671369145568655, 0.08676628590730681, 0.07892370834575932],
+        "trainAccuracy": [0.9925, 0.9925, 0.9975],
+        "validationAccuracy": [0.96, 0.96, 0.96],
+        "validationLoss": [0.2329083540717157, 0.22478577744380715, 0.21702546282021395]
+      },
+      "bestEpoch": 20,
+      "report": {
+        "accuracy": 0.96,
+        "nll": 0.2170254596817899,
+        "brier": 0.07352013090542049,
+        "ece": 0.07927379995099856,
+        "misclassificationAurocMutualInformation": 0.5,
+        "deterministicAccuracy": 0.96,
+        "deterministicNll": 0.2170254596817899,
+        "deterministicEce": 0.07927379995099856
+      }
+    },
+    {
+      "rate": 0.3,
+      "status": "SUCCEEDED",
+      "epoch": 20,
+      "history": {
+        "loss": [0.20100235615179504, 0.2115174023912652, 0.20782722847436427],
+        "trainAccuracy": [0.9675, 0.965, 0.9575],
+        "validationAccuracy": [0.96, 0.96, 0.96],
+        "validationLoss": [0.27127515216039016, 0.2593423875304765, 0.24827886675968405]
+      },
+      "bestEpoch": 20,
+      "report": {
+        "accuracy": 0.96,
+        "nll": 0.29175144521811053,
+        "brier": 0.10208716433572876,
+        "ece": 0.13852767069874497,
+        "misclassificationAurocMutualInformation": 0.6614583333333334,
+        "deterministicAccuracy": 0.96,
+        "deterministicNll": 0.24827886495623988,
+        "deterministicEce": 0.0751357524818274
+      }
+    },
+    {
+      "rate": 0.5,
+      "status": "SUCCEEDED",
+      "epoch": 20,
+      "history": {
+        "loss": [0.4156844251034682, 0.39772603562327496, 0.3809963496347958],
+        "trainAccuracy": [0.88, 0.875, 0.8875],
+        "validationAccuracy": [0.96, 0.95, 0.95],
+        "validationLoss": [0.32403596552293257, 0.30920238722765403, 0.2947328596485275]
+      },
+      "bestEpoch": 20,
+      "report": {
+        "accuracy": 0.96,
+        "nll": 0.40100357429862393,
+        "brier": 0.1485549619874033,
+        "ece": 0.22612901426358606,
+        "misclassificationAurocMutualInformation": 0.8151041666666666,
+        "deterministicAccuracy": 0.95,
+        "deterministicNll": 0.294732851565428,
+        "deterministicEce": 0.10440263460638455
+      }
+    },
+    {
+      "rate": 0.7,
+      "status": "SUCCEEDED",
+      "epoch": 20,
+      "history": {
+        "loss": [0.8540814784259284, 0.8230748125238095, 0.8224682447379738],
+        "trainAccuracy": [0.6875, 0.7175, 0.7325],
+        "validationAccuracy": [0.91, 0.93, 0.92],
+        "validationLoss": [0.48131768705763245, 0.4585450909408578, 0.436548477838571]
+      },
+      "bestEpoch": 20,
+      "report": {
+        "accuracy": 0.9,
+        "nll": 0.6652892979684549,
+        "brier": 0.27608563193671287,
+        "ece": 0.32777058701173106,
+        "misclassificationAurocMutualInformation": 0.7422222222222222,
+        "deterministicAccuracy": 0.92,
+        "deterministicNll": 0.43654845422570043,
+        "deterministicEce": 0.1582267017222452
+      }
+    },
+    {
+      "rate": 0.9,
+      "status": "SUCCEEDED",
+      "epoch": 20,
+      "history": {
+        "loss": [2.2026794062627517, 2.3128360269085952, 2.0338468391670665],
+        "trainAccuracy": [0.3125, 0.315, 0.355],
+        "validationAccuracy": [0.79, 0.79, 0.79],
+        "validationLoss": [0.9292299721352336, 0.9103805264626567, 0.8925057171737975]
+      },
+      "bestEpoch": 20,
+      "report": {
+        "accuracy": 0.76,
+        "nll": 1.4013502798862374,
+        "brier": 0.618708061600339,
+        "ece": 0.4737687418771344,
+        "misclassificationAurocMutualInformation": 0.5120614035087719,
+        "deterministicAccuracy": 0.79,
+        "deterministicNll": 0.8925057152768274,
+        "deterministicEce": 0.3241831337718478
+      }
+    }
+  ],
+  "bestRate": 0.0,
+  "model": {
+    "name": "digits-swept",
+    "version": 1
+  },
+  "rows": 500,
+  "features": 64,
+  "classes": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+  "mcSamples": 50,
+  "plots": {
+    "accuracy": "/experiments/bf80027d-38f0-4e98-b49f-9a3959174c19/plot?metric=accuracy",
+    "loss": "/experiments/bf80027d-38f0-4e98-b49f-9a3959174c19/plot?metric=loss"
+  },
+  "createdAt": "2026-12-02T06:07:48.930728485Z",
+  "startedAt": "2026-12-02T06:07:49.155706651Z",
+  "finishedAt": "2026-12-02T06:08:15.506486175Z"
+}
+```
+
+Bad input is a 4xx problem naming the field:
+
+@@ curl -s -X POST http://localhost:8080/experiments/dropout-sweep -H 'Content-Type: application/json' -d '{"dataset": {"features": [$ROW, $ROW2], "labels": ["0", "1"]}, "rates": [0.1, 1.0]}'
+
+## Plots
+
+Drawn by XChart (PNG through Java2D, SVG through VectorGraphics2D), headless, each with a title, axis
+titles with units and a legend. PNG by default at 800 × 500 pixels; `format=svg` for SVG; `width` and
+`height` (200 to 3,000) for another size. They work while a job is still running (409 before its first
+epoch).
+
+| Plot | What it shows |
+|---|---|
+| `GET /experiments/{id}/plot?metric=accuracy` (default) or `metric=loss` | validation accuracy (or loss, nats) per epoch, one line per rate: the dropout tutorial's figure |
+| `GET /train/jobs/{id}/plot?metric=loss` (default) or `metric=accuracy` | training (dropout on) and validation (test mode) loss or accuracy per epoch |
+| `GET /evaluations/{id}/plots/reliability`, `.../risk-coverage` | reliability diagram and risk-coverage curves of an evaluation |
+| `GET /models/{name}/versions/{v}/evaluation/plots/reliability`, `.../risk-coverage` | the same for a version's stored validation report |
+
+![Validation accuracy per epoch of the sweep in uncertainty.md](img/sweep-accuracy.png)
 
 ## Errors
 
@@ -241,6 +508,17 @@ are always 4xx, never a 5xx or a stack trace.
 | 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false` | `busy`, `training-disabled` |
 | 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
+
+| Status | When |
+|---|---|
+| 400 | Malformed JSON, a value that is not a finite number, an invalid parameter or name, a limit on samples or rows |
+| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured |
+| 404 | Unknown model, version or path |
+| 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` |
+| 409 | Deleting the active version; cancelling a finished job or sweep; a plot before the first epoch |
+| 413 | Body over `max-predict-body` / `max-artifact-body` |
+| 422 | Rows that do not fit the model; an invalid artifact |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; more than `mcdropout.evaluation.max-concurrent` evaluations |
 
 ## Generated clients
 
@@ -492,6 +770,20 @@ version; the `active` pointer is replaced atomically. Every `store.rescan-interv
 pointers again and swaps in the version another instance activated (its `models` readiness turns UP the
 same way when another replica trains the first model). On first start on an empty shared store each
 replica with training on starts training the default model; the first to store it wins and the others stop.
+
+| `evaluation.default-mc-samples` | `100` | Monte Carlo passes of an evaluation that names none, and of the validation report a training job stores |
+| `evaluation.max-mc-samples` | `1000` | Largest `mcSamples` of an evaluation |
+| `evaluation.max-rows` | `10000` | Most labelled rows, and most OOD rows, per evaluation |
+| `evaluation.max-row-samples` | `2000000` | Most (rows + OOD rows) × `mcSamples` per evaluation |
+| `evaluation.max-concurrent` | `2` | Evaluations computed at once; more get 503 |
+| `evaluation.retained` | `50` | Recent evaluations kept in memory for `GET /evaluations/{id}` and their plots |
+| `evaluation.curve-points` | `200` | Most points of a risk-coverage curve in a report |
+| `experiments.max-rates` | `20` | Most rates per sweep (at most 20) |
+| `experiments.max-row-epochs` | `100000000` | Most rows × epochs × rates per sweep |
+| `experiments.concurrency` | `1` | Sweeps running at once |
+| `experiments.queue-capacity` | `2` | Sweeps that may wait; one more is a 429 |
+| `experiments.retained-jobs` | `20` | Finished sweeps kept for `GET /experiments/{id}` |
+| `experiments.retry-after` | `30s` | `Retry-After` of that 429 |
 
 **Threads.** ND4J sizes its OpenMP and BLAS pools from the host's core count (in a container often the
 node's, not the container's quota). The Monte Carlo predictor already spreads the samples of a request

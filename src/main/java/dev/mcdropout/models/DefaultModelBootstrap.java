@@ -7,7 +7,10 @@ import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingListener;
 import dev.mcdropout.nn.TrainingResult;
+import dev.mcdropout.nn.metrics.EvaluationReport;
+import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.BackgroundThreads;
+import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.training.TrainingProperties;
 import java.time.Instant;
@@ -34,6 +37,8 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
     private final ModelRegistry registry;
     private final McDropoutProperties properties;
     private final BackgroundThreads threads;
+    private final Evaluator evaluator;
+    private final EvaluationProperties evaluation;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile String status;
     private volatile Thread worker;
@@ -44,8 +49,11 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
      * @param training its {@code nice} is the niceness training jobs run at: this is training too, and on a
      *                 first start it must not starve predictions of a model imported while it runs
      */
-    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties, TrainingProperties training) {
+    public DefaultModelBootstrap(ModelRegistry registry, McDropoutProperties properties, TrainingProperties training,
+                                 Evaluator evaluator, EvaluationProperties evaluation) {
         this.registry = registry;
+        this.evaluator = evaluator;
+        this.evaluation = evaluation;
         this.properties = properties;
         this.threads = new BackgroundThreads("mcdropout-default-model", training.nice());
         this.trainingEnabled = training.enabled();
@@ -94,7 +102,11 @@ public class DefaultModelBootstrap implements ApplicationRunner, DisposableBean 
                 log.info("default model {} was stored by another process sharing the store; not storing ours", name);
                 return;
             }
-            LoadedModel model = registry.publish(name, TrainedArtifacts.of(config, result, Instant.now()), true);
+            // the validation split's report, as a training job stores it (Monte Carlo, the training seed)
+            Dataset validation = Trainer.split(digits, config).heldOut();
+            EvaluationReport report = validation.size() == 0 ? null : evaluator.evaluate(result.network(),
+                    validation.features(), validation.labels(), null, evaluation.defaultMcSamples(), config.seed(), null);
+            LoadedModel model = registry.publish(name, TrainedArtifacts.of(config, result, Instant.now()), true, report);
             status = null;
             log.info("trained default model {} version {} in {} ms: best epoch {}, validation accuracy {}", name,
                     model.version(), (System.nanoTime() - start) / 1_000_000, result.bestEpoch(),

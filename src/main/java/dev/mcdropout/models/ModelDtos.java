@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.NetworkSpec;
 import dev.mcdropout.nn.TrainingHistory;
+import dev.mcdropout.nn.metrics.EvaluationReport;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
@@ -68,13 +69,17 @@ public final class ModelDtos {
             History history,
             @Schema(description = "Validation metrics, such as validationAccuracy and validationLoss",
                     example = "{\"validationAccuracy\": 0.975, \"validationLoss\": 0.09}")
-            Map<String, Double> metrics) {
+            Map<String, Double> metrics,
+            @Schema(description = "Evaluation of the validation split (deterministic and Monte Carlo side by side), "
+                    + "stored by the training job that made this version; null for imported versions and versions "
+                    + "stored before reports existed", nullable = true)
+            EvaluationReport evaluation) {
 
-        static ModelVersion of(LoadedModel model, boolean active) {
+        static ModelVersion of(LoadedModel model, boolean active, EvaluationReport evaluation) {
             var a = model.artifact();
             return new ModelVersion(model.name(), model.version(), active, a.createdAt(), model.sha256(),
                     model.sizeBytes(), Architecture.of(a.network()), a.network().classes(), a.hyperparameters(),
-                    History.of(a.history()), a.metrics());
+                    History.of(a.history()), a.metrics(), evaluation);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.mcdropout.models;
 import dev.mcdropout.nn.artifact.ArtifactLimitExceededException;
 import dev.mcdropout.nn.artifact.InvalidArtifactException;
 import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.ProblemException;
 import java.io.IOException;
@@ -23,6 +24,9 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The models being served. Each model's active version is one reference in a concurrent map: a
@@ -36,6 +40,9 @@ public class ModelRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private static final int CACHED_INACTIVE_VERSIONS = 4;
+    /** Reports are stored as plain JSON of the engine's records; fields added later are ignored by older readers. */
+    private static final JsonMapper REPORTS = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private final ModelStore store;
     private final ArtifactCodec codec;
@@ -273,6 +280,16 @@ public class ModelRegistry {
 
     /** Saves an artifact made in this process (startup training, later training jobs) as the next version. */
     public LoadedModel publish(String name, ModelArtifact artifact, boolean activate) throws IOException {
+        return publish(name, artifact, activate, null);
+    }
+
+    /**
+     * As {@link #publish(String, ModelArtifact, boolean)}, with the version's evaluation report (or null) written
+     * beside it before the version is activated or returned: whoever sees the version sees its report.
+     */
+    public LoadedModel publish(String name, ModelArtifact artifact, boolean activate, EvaluationReport report)
+            throws IOException {
+        byte[] reportJson = report == null ? null : REPORTS.writeValueAsBytes(report);
         return addVersion(name, temp -> {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 codec.write(artifact, out);
@@ -284,6 +301,9 @@ public class ModelRegistry {
             return artifact;
         }, (version, written) -> {
             LoadedModel loaded = load(name, version);
+            if (reportJson != null) {
+                store.writeReport(name, version, reportJson);
+            }
             if (activate) {
                 store.setActive(name, version);
                 swap(loaded);
@@ -399,6 +419,22 @@ public class ModelRegistry {
             throw unknownModel(name);
         }
         return new ArrayList<>(versions);
+    }
+
+    /**
+     * The evaluation report stored with a version (training jobs write one for their validation split); empty
+     * for versions without one, such as imported ones or those stored before reports existed, and for a report
+     * that cannot be read (logged: the version itself stays usable).
+     */
+    public Optional<EvaluationReport> evaluation(String name, int version) {
+        requireVersionExists(name, version);
+        try {
+            Optional<byte[]> json = store.readReport(name, version);
+            return json.map(bytes -> REPORTS.readValue(bytes, EvaluationReport.class));
+        } catch (IOException | JacksonException e) {
+            log.warn("ignoring unreadable evaluation report of model {} version {}: {}", name, version, e.toString());
+            return Optional.empty();
+        }
     }
 
     public InputStream openArtifact(String name, int version) throws IOException {

@@ -62,6 +62,8 @@ public final class ModelStore {
     private static final String LOCKS = ".locks";
     /** In-JVM guard per lock file: a second {@code FileChannel.lock} on a file this JVM holds would throw. */
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+    /** A version's evaluation report, beside its zip; versions stored before reports existed have none. */
+    private static final String REPORT_SUFFIX = ".evaluation.json";
 
     private final Path root;
 
@@ -254,14 +256,34 @@ public final class ModelStore {
             if (current.isPresent() && current.getAsInt() == version) {
                 return false;
             }
+            Files.deleteIfExists(reportFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return true;
         });
     }
 
+    /** Writes (atomically, fsynced) the evaluation report of a stored version. */
+    public void writeReport(String name, int version, byte[] json) throws IOException {
+        if (!exists(name, version)) {
+            throw new NoSuchFileException(versionFile(name, version).toString());
+        }
+        writeAtomically(reportFile(name, version), json);
+    }
+
+    /** The evaluation report stored beside a version, if it has one. */
+    public java.util.Optional<byte[]> readReport(String name, int version) throws IOException {
+        try {
+            return java.util.Optional.of(Files.readAllBytes(reportFile(name, version)));
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public void delete(String name, int version) throws IOException {
         withStoreLock(name, () -> {
+            // the report first: a crash in between leaves a version without a report, never a report without one
+            Files.deleteIfExists(reportFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return null;
@@ -315,6 +337,11 @@ public final class ModelStore {
         return checkInside(modelDir(name).resolve(version + ".zip"));
     }
 
+    Path reportFile(String name, int version) {
+        ModelNames.requireVersion(version);
+        return checkInside(modelDir(name).resolve(version + REPORT_SUFFIX));
+    }
+
     private Path checkInside(Path path) {
         Path normalized = path.normalize();
         if (!normalized.startsWith(root) || normalized.equals(root)) {
@@ -324,10 +351,17 @@ public final class ModelStore {
     }
 
     private void writeAtomically(Path target, String content) throws IOException {
+        writeAtomically(target, content.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private void writeAtomically(Path target, byte[] content) throws IOException {
         Path dir = target.getParent();
         Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".part");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
             channel.force(true);
         }
         try {

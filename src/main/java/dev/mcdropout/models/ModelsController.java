@@ -59,7 +59,9 @@ public class ModelsController {
 
     @Operation(operationId = "getModelVersion", summary = "Describe a model version",
             description = "Architecture, classes, hyperparameters, training history, validation metrics, "
-                    + "creation time and the SHA-256 of the stored zip.")
+                    + "creation time, the SHA-256 of the stored zip and, for versions trained by this service, the "
+                    + "evaluation report of the validation split (deterministic and Monte Carlo: accuracy, NLL, "
+                    + "Brier, ECE, misclassification AUROC and risk-coverage per uncertainty measure).")
     @ApiResponse(responseCode = "200", description = "The version's metadata")
     @ApiResponse(responseCode = "400", description = "Invalid name or version")
     @ApiResponse(responseCode = "404", description = "No such model or version")
@@ -68,7 +70,7 @@ public class ModelsController {
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
             @Parameter(description = "Version number", example = "1", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) {
         LoadedModel model = registry.resolve(name, version);
-        return ModelVersion.of(model, isActive(model));
+        return describe(model, isActive(model));
     }
 
     @Operation(operationId = "activateModelVersion", summary = "Activate a model version",
@@ -85,7 +87,7 @@ public class ModelsController {
     public ModelVersion activateModelVersion(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,
             @Parameter(description = "Version number", example = "1", schema = @Schema(type = "integer", format = "int32", minimum = "1")) @PathVariable int version) {
-        return ModelVersion.of(registry.activate(name, version), true);
+        return describe(registry.activate(name, version), true);
     }
 
     @Operation(operationId = "deleteModelVersion", summary = "Delete a model version",
@@ -153,7 +155,11 @@ public class ModelsController {
         LoadedModel model = registry.importArtifact(name, request.getInputStream());
         URI location = ServletUriComponentsBuilder.fromCurrentContextPath()
                 .path("/models/{name}/versions/{version}").buildAndExpand(name, model.version()).toUri();
-        return ResponseEntity.created(location).body(ModelVersion.of(model, isActive(model)));
+        return ResponseEntity.created(location).body(describe(model, isActive(model)));
+    }
+
+    private ModelVersion describe(LoadedModel model, boolean active) {
+        return ModelVersion.of(model, active, registry.evaluation(model.name(), model.version()).orElse(null));
     }
 
     private boolean isActive(LoadedModel model) {

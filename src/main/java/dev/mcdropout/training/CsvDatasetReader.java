@@ -22,10 +22,10 @@ import org.springframework.http.HttpStatus;
  * but the label column must hold finite numbers. Limits are checked while reading, so an oversized file is
  * rejected without being held in memory first.
  */
-final class CsvDatasetReader {
+public final class CsvDatasetReader {
 
     /** Rows and labels as read, plus the header names of the feature columns. */
-    record Parsed(double[][] features, List<String> labels, List<String> featureNames, String labelColumn) {
+    public record Parsed(double[][] features, List<String> labels, List<String> featureNames, String labelColumn) {
     }
 
     /** Plain decimal numbers; Double.parseDouble alone would also take "NaN", "Infinity", "1d" and hex floats. */
@@ -34,11 +34,24 @@ final class CsvDatasetReader {
 
     private final TrainingLimits limits;
 
-    CsvDatasetReader(TrainingLimits limits) {
+    public CsvDatasetReader(TrainingLimits limits) {
         this.limits = limits;
     }
 
-    Parsed read(InputStream in, String labelColumn) {
+    public Parsed read(InputStream in, String labelColumn) {
+        return read(in, labelColumn, true);
+    }
+
+    /**
+     * Feature rows without labels (an out-of-distribution set): every column is a feature, except a column named
+     * {@code ignoredColumn} if the header has one (so the same file layout as a labelled set is accepted).
+     * {@link Parsed#labels()} is empty.
+     */
+    public Parsed readFeatures(InputStream in, String ignoredColumn) {
+        return read(in, ignoredColumn, false);
+    }
+
+    private Parsed read(InputStream in, String labelColumn, boolean labelled) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         CSVFormat format = CSVFormat.RFC4180.builder()
@@ -52,12 +65,21 @@ final class CsvDatasetReader {
                 .get();
         try (Reader reader = new InputStreamReader(withoutByteOrderMark(in), utf8); CSVParser parser = parse(reader, format)) {
             List<String> header = parser.getHeaderNames();
-            if (header.size() < 2) {
+            if (!labelled) {
+                if (header.isEmpty()) {
+                    throw csv("the CSV header has no columns");
+                }
+            } else if (header.size() < 2) {
                 throw csv("the CSV header has " + header.size() + " column(s); it needs at least one feature column "
                         + "and the label column");
             }
             int labelIndex;
-            if (labelColumn == null || labelColumn.isEmpty()) {
+            if (!labelled) {
+                labelIndex = labelColumn == null ? -1 : header.indexOf(labelColumn);
+                if (labelIndex >= 0 && header.size() == 1) {
+                    throw csv("the CSV has only the column '" + abbreviate(labelColumn) + "', which is ignored here");
+                }
+            } else if (labelColumn == null || labelColumn.isEmpty()) {
                 labelIndex = header.size() - 1;
             } else {
                 labelIndex = header.indexOf(labelColumn);
@@ -67,7 +89,7 @@ final class CsvDatasetReader {
                                     + abbreviate(String.join(", ", header)));
                 }
             }
-            int featureCount = header.size() - 1;
+            int featureCount = header.size() - (labelIndex >= 0 ? 1 : 0);
             if (featureCount > limits.maxTrainingFeatures()) {
                 throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-training-features",
                         "the CSV has " + featureCount + " feature columns, more than the "
@@ -97,6 +119,9 @@ final class CsvDatasetReader {
                 for (int j = 0; j < header.size(); j++) {
                     String cell = record.get(j);
                     if (j == labelIndex) {
+                        if (!labelled) {
+                            continue;
+                        }
                         if (cell.isEmpty()) {
                             throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
                                     "CSV line " + line + " has no label in column '" + abbreviate(header.get(j)) + "'");
@@ -112,7 +137,8 @@ final class CsvDatasetReader {
                 throw ProblemException.unprocessable("invalid-dataset", "Invalid data set",
                         "the CSV has a header but no data rows");
             }
-            return new Parsed(rows.toArray(double[][]::new), labels, featureNames, header.get(labelIndex));
+            return new Parsed(rows.toArray(double[][]::new), labels, featureNames,
+                    labelIndex < 0 ? null : header.get(labelIndex));
         } catch (IOException e) {
             throw csvFailure(e);
         } catch (UncheckedIOException e) {
@@ -189,7 +215,7 @@ final class CsvDatasetReader {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    static String abbreviate(String s) {
+    public static String abbreviate(String s) {
         return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 }

@@ -1,8 +1,10 @@
 package dev.mcdropout.training;
 
 import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.BodyLimitRule;
 import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.system.EvaluationProperties;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,8 +14,9 @@ class TrainingConfiguration {
 
     @Bean
     TrainingJobService trainingJobService(ModelRegistry registry, TrainingProperties properties,
-                                          TrainingMetrics metrics) {
-        return new TrainingJobService(registry, properties, metrics, Clock.systemUTC());
+                                          TrainingMetrics metrics, Evaluator evaluator,
+                                          EvaluationProperties evaluation) {
+        return new TrainingJobService(registry, properties, metrics, evaluator, evaluation, Clock.systemUTC());
     }
 
     @Bean

@@ -79,7 +79,7 @@ public final class TrainingDtos {
 
     public enum JobStatus { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
 
-        boolean finished() {
+        public boolean finished() {
             return this == SUCCEEDED || this == FAILED || this == CANCELLED;
         }
     }
@@ -91,7 +91,7 @@ public final class TrainingDtos {
             @Schema(description = "Validation accuracy per epoch (test mode)") List<Double> validationAccuracy,
             @Schema(description = "Validation cross-entropy per epoch (test mode)") List<Double> validationLoss) {
 
-        static final HistoryView EMPTY = new HistoryView(List.of(), List.of(), List.of(), List.of());
+        public static final HistoryView EMPTY = new HistoryView(List.of(), List.of(), List.of(), List.of());
     }
 
     @Schema(name = "TrainedModel", description = "The model version a successful job saved")

@@ -4,17 +4,22 @@ import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.models.TrainedArtifacts;
 import dev.mcdropout.nn.Dataset;
+import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.Trainer;
 import dev.mcdropout.nn.TrainingCancelledException;
 import dev.mcdropout.nn.TrainingConfig;
 import dev.mcdropout.nn.TrainingDivergedException;
 import dev.mcdropout.nn.TrainingResult;
 import dev.mcdropout.nn.artifact.ModelArtifact;
+import dev.mcdropout.nn.metrics.EvaluationReport;
+import dev.mcdropout.nn.metrics.Evaluator;
+import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.Problems;
 import dev.mcdropout.system.RetryLaterException;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
+import dev.mcdropout.training.TrainingDtos.TrainingJobView;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,14 +65,18 @@ public class TrainingJobService implements DisposableBean {
     private final TrainingProperties properties;
     private final TrainingMetrics metrics;
     private final Trainer trainer = new Trainer();
+    private final Evaluator evaluator;
+    private final EvaluationProperties evaluation;
     private final Clock clock;
     private final ThreadPoolExecutor executor;
     /** Insertion (creation) order; guarded by itself. */
     private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
 
     public TrainingJobService(ModelRegistry registry, TrainingProperties properties, TrainingMetrics metrics,
-                              Clock clock) {
+                              Evaluator evaluator, EvaluationProperties evaluation, Clock clock) {
         this.registry = registry;
+        this.evaluator = evaluator;
+        this.evaluation = evaluation;
         this.properties = properties;
         this.metrics = metrics;
         this.clock = clock;
@@ -109,6 +118,30 @@ public class TrainingJobService implements DisposableBean {
     public Optional<TrainingJob> find(String id) {
         synchronized (jobs) {
             return Optional.ofNullable(jobs.get(id));
+        }
+    }
+
+    /** The job's current state, for readers outside this package (plots). */
+    public Optional<TrainingJobView> view(String id) {
+        return find(id).map(TrainingJob::view);
+    }
+
+    /**
+     * The evaluation report of a trained network on the validation split its training held out (the same
+     * seeded split), Monte Carlo with {@code mcdropout.evaluation.default-mc-samples} passes and the training
+     * seed; null without a validation split. A failure here is logged and costs only the report.
+     */
+    public EvaluationReport validationReport(Network network, Dataset data, TrainingConfig config) {
+        try {
+            Dataset validation = Trainer.split(data, config).heldOut();
+            if (validation.size() == 0) {
+                return null;
+            }
+            return evaluator.evaluate(network, validation.features(), validation.labels(), null,
+                    evaluation.defaultMcSamples(), config.seed(), null);
+        } catch (RuntimeException e) {
+            log.warn("could not evaluate the validation split: {}", e.toString());
+            return null;
         }
     }
 
@@ -169,13 +202,15 @@ public class TrainingJobService implements DisposableBean {
                 last[0] = now;
                 job.progress(epoch, history);
             }, job::cancelRequested);
-            data = null;
             if (job.cancelRequested()) {
                 throw new TrainingCancelledException(result.history().loss().size());
             }
+            EvaluationReport report = validationReport(result.network(), data, job.config());
+            data = null;
             ModelArtifact artifact = TrainedArtifacts.of(job.config(), result, clock.instant());
-            // Durable (fsync + atomic rename, and the active pointer when activating) before SUCCEEDED is visible.
-            LoadedModel saved = registry.publish(job.name(), artifact, job.activate());
+            // Durable (fsync + atomic rename, the report, and the active pointer when activating) before
+            // SUCCEEDED is visible.
+            LoadedModel saved = registry.publish(job.name(), artifact, job.activate(), report);
             job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(), clock.instant());
             outcome = JobStatus.SUCCEEDED;
             log.info("training job {} saved model {} version {}{} (validation accuracy {})", job.id(), saved.name(),

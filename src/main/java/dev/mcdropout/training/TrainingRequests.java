@@ -16,7 +16,7 @@ import org.springframework.http.HttpStatus;
  * Turns what a client sent into a checked {@link Dataset} and {@link TrainingConfig}, or a 4xx problem that
  * names the field and the allowed range. Every number a client can send is bounded here.
  */
-final class TrainingRequests {
+public final class TrainingRequests {
 
     /** Learning rates above this only diverge; the bound keeps the number a client sends finite and sane. */
     static final double MAX_LEARNING_RATE = 10.0;
@@ -25,11 +25,11 @@ final class TrainingRequests {
 
     private final TrainingLimits limits;
 
-    TrainingRequests(TrainingLimits limits) {
+    public TrainingRequests(TrainingLimits limits) {
         this.limits = limits;
     }
 
-    static void requireKnown(Map<String, Object> unknown, String where) {
+    public static void requireKnown(Map<String, Object> unknown, String where) {
         if (unknown != null && !unknown.isEmpty()) {
             List<String> names = unknown.keySet().stream().map(CsvDatasetReader::abbreviate).toList();
             throw new ProblemException(HttpStatus.BAD_REQUEST, "unknown-field", "Unknown field",
@@ -37,12 +37,12 @@ final class TrainingRequests {
         }
     }
 
-    String name(String name) {
+    public String name(String name) {
         return ModelNames.require(name);
     }
 
     /** Rows and labels from JSON: checks counts and limits, then builds the data set. */
-    Dataset dataset(double[][] features, List<String> labels) {
+    public Dataset dataset(double[][] features, List<String> labels) {
         if (features == null || labels == null) {
             throw invalidRequest("dataset needs both 'features' (rows of numbers) and 'labels' (one string per row)",
                     features == null ? "dataset.features" : "dataset.labels");
@@ -53,16 +53,17 @@ final class TrainingRequests {
                             + " allowed");
         }
         if (features.length == 0) {
-            throw invalidDataset("the data set has no rows");
+            throw invalidDataset("the data set has no rows", "dataset.features");
         }
         if (features.length != labels.size()) {
             throw invalidDataset("the data set has " + features.length + " feature rows but " + labels.size()
-                    + " labels; give one label per row");
+                    + " labels; give one label per row", "dataset.labels");
         }
         int width = -1;
         for (int i = 0; i < features.length; i++) {
             if (features[i] == null) {
-                throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers");
+                throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers",
+                        "dataset.features[" + i + "]");
             }
             if (width < 0) {
                 width = features[i].length;
@@ -73,16 +74,16 @@ final class TrainingRequests {
                 }
             } else if (features[i].length != width) {
                 throw invalidDataset("all rows need the same number of features: row 0 has " + width + ", row " + i
-                        + " has " + features[i].length);
+                        + " has " + features[i].length, "dataset.features[" + i + "]");
             }
             if (labels.get(i) == null) {
-                throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label");
+                throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label", "dataset.labels[" + i + "]");
             }
         }
         return build(features, labels);
     }
 
-    Dataset dataset(CsvDatasetReader.Parsed csv) {
+    public Dataset dataset(CsvDatasetReader.Parsed csv) {
         return build(csv.features(), csv.labels());
     }
 
@@ -95,7 +96,7 @@ final class TrainingRequests {
     }
 
     /** Defaults from the engine, overridden field by field; every value checked against its range. */
-    TrainingConfig config(Hyperparameters h) {
+    public TrainingConfig config(Hyperparameters h) {
         TrainingConfig d = TrainingConfig.defaults();
         if (h == null) {
             return d;
@@ -212,16 +213,22 @@ final class TrainingRequests {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
-    static ProblemException invalidHyperparameter(String field, String detail) {
+    public static ProblemException invalidHyperparameter(String field, String detail) {
         return new ProblemException(HttpStatus.BAD_REQUEST, "invalid-hyperparameters", "Invalid hyperparameters",
                 detail, List.of("hyperparameters." + field));
     }
 
-    static ProblemException invalidDataset(String detail) {
+    public static ProblemException invalidDataset(String detail) {
         return ProblemException.unprocessable("invalid-dataset", "Invalid data set", detail);
     }
 
-    static ProblemException invalidRequest(String detail, String field) {
+    /** As {@link #invalidDataset(String)}, naming the offending field. */
+    public static ProblemException invalidDataset(String detail, String field) {
+        return new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set", detail,
+                List.of(field));
+    }
+
+    public static ProblemException invalidRequest(String detail, String field) {
         return new ProblemException(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail,
                 List.of(field));
     }

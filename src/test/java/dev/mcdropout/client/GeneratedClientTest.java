@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mcdropout.ServiceTestSupport;
+import dev.mcdropout.client.api.EvaluationApi;
+import dev.mcdropout.client.api.ExperimentsApi;
 import dev.mcdropout.client.api.ModelsApi;
 import dev.mcdropout.client.api.PredictApi;
 import dev.mcdropout.client.api.TrainingApi;
 import dev.mcdropout.client.invoker.ApiClient;
 import dev.mcdropout.client.invoker.ApiException;
+import dev.mcdropout.client.model.DropoutSweep;
+import dev.mcdropout.client.model.DropoutSweepRequest;
+import dev.mcdropout.client.model.EvaluateRequest;
+import dev.mcdropout.client.model.Evaluation;
 import dev.mcdropout.client.model.Hyperparameters;
+import dev.mcdropout.client.model.SaveBest;
 import dev.mcdropout.client.model.ModelSummary;
 import dev.mcdropout.client.model.PredictRequest;
 import dev.mcdropout.client.model.PredictResponse;
@@ -181,6 +188,79 @@ class GeneratedClientTest extends ServiceTestSupport {
                 .trainFromCsv(file.toFile(), "Not A Name", false, null, null, "digit"));
         assertThat(noName.getCode()).isEqualTo(400);
         assertProblem(client, noName, 400, "name");
+    }
+
+    @Test
+    void generatedClientEvaluatesAVersionDeterministicAndMonteCarloSideBySide() throws Exception {
+        ApiClient client = client(API_KEY);
+        List<List<Double>> features = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (int i = 1300; i < 1400; i++) {
+            features.add(row(i));
+            labels.add(Integer.toString(digitLabel(i)));
+        }
+        EvaluateRequest request = new EvaluateRequest().dataset(new TrainingDataset().features(features).labels(labels));
+
+        Evaluation evaluation = new EvaluationApi(client).evaluateModelVersion("digits", 1, request, 20, 3L, 0.95);
+
+        assertThat(evaluation.getModel().getName()).isEqualTo("digits");
+        assertThat(evaluation.getRows()).isEqualTo(100);
+        assertThat(evaluation.getOodRows()).isZero();
+        assertThat(evaluation.getMcSamples()).isEqualTo(20);
+        assertThat(evaluation.getSeed()).isEqualTo(3L);
+        for (var pass : List.of(evaluation.getDeterministic(), evaluation.getMonteCarlo())) {
+            assertThat(pass.getAccuracy()).isGreaterThan(0.8);
+            assertThat(pass.getNll()).isPositive();
+            assertThat(pass.getEceBins()).hasSize(15);
+            assertThat(pass.getMeasures().getPredictiveEntropy().getRiskCoverage()).isNotEmpty();
+            assertThat(pass.getMeasures().getMutualInformation().getOodAuroc()).isNull();
+            assertThat(pass.getMeasures().getOneMinusMaxProbability().getTarget().getTargetAccuracy()).isEqualTo(0.95);
+        }
+        assertThat(new EvaluationApi(client).getEvaluation(evaluation.getId()).getMonteCarlo().getEce())
+                .isEqualTo(evaluation.getMonteCarlo().getEce());
+    }
+
+    @Test
+    void generatedClientRunsADropoutSweepAndSavesTheBestRate() throws Exception {
+        ApiClient client = client(API_KEY);
+        ExperimentsApi experiments = new ExperimentsApi(client);
+        List<List<Double>> features = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            features.add(row(i));
+            labels.add(Integer.toString(digitLabel(i)));
+        }
+        DropoutSweepRequest request = new DropoutSweepRequest()
+                .dataset(new TrainingDataset().features(features).labels(labels))
+                .rates(List.of(0.1, 0.5))
+                .hyperparameters(new Hyperparameters().hiddenLayers(List.of(16)).epochs(4).earlyStoppingPatience(0).seed(2L))
+                .mcSamples(10)
+                .saveBest(new SaveBest().name("client-sweep").activate(false));
+
+        DropoutSweep sweep = experiments.startDropoutSweep(request);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while ((sweep.getStatus() == DropoutSweep.StatusEnum.QUEUED || sweep.getStatus() == DropoutSweep.StatusEnum.RUNNING)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            sweep = experiments.getExperiment(sweep.getId());
+        }
+
+        assertThat(sweep.getStatus()).as("sweep %s", sweep).isEqualTo(DropoutSweep.StatusEnum.SUCCEEDED);
+        assertThat(sweep.getRuns()).hasSize(2).allSatisfy(run -> {
+            assertThat(run.getHistory().getValidationAccuracy()).hasSize(4);
+            assertThat(run.getReport().getNll()).isPositive();
+        });
+        assertThat(sweep.getBestRate()).isIn(0.1, 0.5);
+        assertThat(sweep.getModel().getName()).isEqualTo("client-sweep");
+        ModelSummary saved = new ModelsApi(client).listModels().stream().filter(m -> m.getName().equals("client-sweep"))
+                .findFirst().orElseThrow();
+        assertThat(saved.getVersions()).contains(sweep.getModel().getVersion());
+
+        ApiException badRate = catchThrowableOfType(ApiException.class, () -> experiments.startDropoutSweep(
+                new DropoutSweepRequest().dataset(new TrainingDataset().features(features).labels(labels))
+                        .rates(List.of(1.5))));
+        assertThat(badRate.getCode()).isEqualTo(400);
+        assertProblem(client, badRate, 400, "rates[0]");
     }
 
     @Test

@@ -33,7 +33,10 @@ class OpenApiDocumentTest extends ServiceTestSupport {
                 "deleteModelVersion", "downloadArtifact", "importModel",
                 "train", "trainFromCsv", "getTrainingJob", "listTrainingJobs", "cancelTrainingJob", "getDatasetRows",
                 "oipServerMetadata", "oipServerLive", "oipServerReady", "oipModelMetadata", "oipModelVersionMetadata",
-                "oipModelReady", "oipModelVersionReady", "oipInfer", "oipInferVersion");
+                "oipModelReady", "oipModelVersionReady", "oipInfer", "oipInferVersion",
+                "evaluateModelVersion", "getEvaluation", "plotEvaluation", "plotModelVersionEvaluation",
+                "startDropoutSweep", "getExperiment", "listExperiments", "cancelExperiment", "plotExperiment",
+                "plotTrainingJob");
 
         for (Map.Entry<String, JsonNode> op : operations.entrySet()) {
             // The Open Inference Protocol's endpoints answer errors with its own {"error": "..."} object.

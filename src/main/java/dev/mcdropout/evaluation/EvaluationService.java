@@ -1,0 +1,173 @@
+package dev.mcdropout.evaluation;
+
+import dev.mcdropout.evaluation.EvaluationDtos.EvaluationView;
+import dev.mcdropout.evaluation.EvaluationDtos.ModelRef;
+import dev.mcdropout.models.LoadedModel;
+import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.Network;
+import dev.mcdropout.nn.metrics.EvaluationReport;
+import dev.mcdropout.nn.metrics.Evaluator;
+import dev.mcdropout.system.EvaluationProperties;
+import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.RetryLaterException;
+import dev.mcdropout.training.CsvDatasetReader;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Checks an evaluation request against the model and {@code mcdropout.evaluation.*}, runs it (synchronously, at
+ * most {@code max-concurrent} at once) and keeps the newest {@code retained} results for their plot URLs.
+ */
+public class EvaluationService {
+
+    private static final long MAX_DRAWN_SEED = 1L << 53;
+
+    private final ModelRegistry registry;
+    private final Evaluator evaluator;
+    private final EvaluationProperties properties;
+    private final Clock clock;
+    private final Semaphore admission;
+    private final SecureRandom seeds = new SecureRandom();
+    private final Map<String, Stored> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Stored> eldest) {
+            return size() > properties.retained();
+        }
+    };
+
+    /** An evaluation kept for its plots. */
+    record Stored(EvaluationView view, EvaluationReport report) {
+    }
+
+    /** What a client sent, before it is checked against the model. */
+    record Input(double[][] features, List<String> labels, double[][] ood, String featuresField, String labelsField,
+                 String oodField) {
+    }
+
+    public EvaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties, Clock clock) {
+        this.registry = registry;
+        this.evaluator = evaluator;
+        this.properties = properties;
+        this.clock = clock;
+        this.admission = new Semaphore(properties.maxConcurrent());
+    }
+
+    EvaluationView evaluate(String name, int version, Input input, Integer mcSamplesParam, Long seedParam,
+                            Double targetAccuracy) {
+        LoadedModel model = registry.resolve(name, version);
+        Network network = model.network();
+        int mcSamples = mcSamplesParam == null ? properties.defaultMcSamples() : mcSamplesParam;
+        if (mcSamples < 1 || mcSamples > properties.maxMcSamples()) {
+            throw problem(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
+                    "mcSamples must be between 1 and " + properties.maxMcSamples()
+                            + " (mcdropout.evaluation.max-mc-samples) for an evaluation, got " + mcSamples,
+                    "mcSamples", "mcdropout.evaluation.max-mc-samples");
+        }
+        if (targetAccuracy != null && !(targetAccuracy > 0 && targetAccuracy <= 1)) {
+            throw problem(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
+                    "targetAccuracy must be in (0, 1], got " + targetAccuracy, "targetAccuracy");
+        }
+        double[][] rows = rows(input.features(), input.featuresField(), network.inputs(), false);
+        int[] labels = labels(input.labels(), rows.length, input.labelsField(), network.classes());
+        double[][] ood = input.ood() == null ? null : rows(input.ood(), input.oodField(), network.inputs(), true);
+        long passes = (long) (rows.length + (ood == null ? 0 : ood.length)) * mcSamples;
+        if (passes > properties.maxRowSamples()) {
+            throw problem(HttpStatus.BAD_REQUEST, "limit-exceeded", "Request exceeds a limit",
+                    "(" + rows.length + " rows + " + (ood == null ? 0 : ood.length) + " OOD rows) x " + mcSamples
+                            + " mcSamples = " + passes + " passes, more than the " + properties.maxRowSamples()
+                            + " allowed (limit mcdropout.evaluation.max-row-samples); send fewer rows or fewer mcSamples",
+                    "mcSamples", "mcdropout.evaluation.max-row-samples");
+        }
+        long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
+        if (!admission.tryAcquire()) {
+            throw new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+                    properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
+                            + "retry shortly", Duration.ofSeconds(5));
+        }
+        EvaluationReport report;
+        try {
+            report = evaluator.evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy);
+        } finally {
+            admission.release();
+        }
+        String id = UUID.randomUUID().toString();
+        EvaluationView view = EvaluationView.of(id, new ModelRef(model.name(), model.version()), report, clock.instant());
+        synchronized (recent) {
+            recent.put(id, new Stored(view, report));
+        }
+        return view;
+    }
+
+    Optional<Stored> find(String id) {
+        synchronized (recent) {
+            return Optional.ofNullable(recent.get(id));
+        }
+    }
+
+    private double[][] rows(double[][] features, String field, int inputs, boolean ood) {
+        if (features == null || features.length == 0) {
+            throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set",
+                    (ood ? "the out-of-distribution set" : "the data set") + " has no rows; send at least one row of "
+                            + inputs + " numbers", field);
+        }
+        if (features.length > properties.maxRows()) {
+            throw problem(HttpStatus.CONTENT_TOO_LARGE, "limit-exceeded", "Request exceeds a limit",
+                    field + " has " + features.length + " rows, more than the " + properties.maxRows()
+                            + " allowed (limit mcdropout.evaluation.max-rows)", field, "mcdropout.evaluation.max-rows");
+        }
+        for (int i = 0; i < features.length; i++) {
+            double[] row = features[i];
+            if (row == null || row.length != inputs) {
+                throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "feature-count-mismatch", "Rows do not fit the model",
+                        field + "[" + i + "] has " + (row == null ? "no" : Integer.toString(row.length))
+                                + " features, the model expects " + inputs, field + "[" + i + "]");
+            }
+            for (double v : row) {
+                if (!Double.isFinite(v)) {
+                    throw problem(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
+                            field + "[" + i + "] holds a value that is not a finite number", field + "[" + i + "]");
+                }
+            }
+        }
+        return features;
+    }
+
+    private static int[] labels(List<String> labels, int rows, String field, List<String> classes) {
+        if (labels == null || labels.size() != rows) {
+            throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set",
+                    "the data set has " + rows + " rows but " + (labels == null ? 0 : labels.size())
+                            + " labels; give one label per row", field);
+        }
+        Map<String, Integer> index = new HashMap<>();
+        for (int c = 0; c < classes.size(); c++) {
+            index.put(classes.get(c), c);
+        }
+        int[] ids = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            Integer id = labels.get(i) == null ? null : index.get(labels.get(i));
+            if (id == null) {
+                String shown = classes.size() <= 20 ? classes.toString() : classes.subList(0, 20) + "...";
+                throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "unknown-label", "Label unknown to the model",
+                        field + "[" + i + "] is " + (labels.get(i) == null ? "null"
+                                : "'" + CsvDatasetReader.abbreviate(labels.get(i)) + "'")
+                                + ", which is not one of the model's classes " + shown, field + "[" + i + "]");
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    static ProblemException problem(HttpStatus status, String type, String title, String detail, String... fields) {
+        return new ProblemException(status, type, title, detail, new ArrayList<>(List.of(fields)));
+    }
+}
