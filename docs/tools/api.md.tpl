@@ -496,29 +496,19 @@ are always 4xx, never a 5xx or a stack trace.
 
 | Status | When | `type` (after `https://mcdropout.dev/problems/`) |
 |---|---|---|
-| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
+| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `invalid-rates`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
 | 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
-| 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `unknown-dataset`, `not-found` |
+| 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `unknown-dataset`, `unknown-evaluation`, `no-evaluation`, `unknown-experiment`, `not-found` |
 | 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` | `method-not-allowed`, `not-acceptable`, `unsupported-media-type` |
-| 409 | Deleting the active version; cancelling a finished training job | `version-active`, `job-finished` |
+| 409 | Deleting the active version; cancelling a finished training job or sweep; a plot before the first epoch | `version-active`, `job-finished`, `nothing-to-plot` |
 | 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body`; more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |
 | 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset` |
-| 429 | The training queue is full (`mcdropout.training.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full` |
+| 429 | The training or sweep queue is full (`mcdropout.training.queue-capacity`, `mcdropout.experiments.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full`, `experiment-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false` | `busy`, `training-disabled` |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false`; more than `mcdropout.evaluation.max-concurrent` evaluations | `busy`, `training-disabled` |
 | 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
-| Status | When |
-|---|---|
-| 400 | Malformed JSON, a value that is not a finite number, an invalid parameter or name, a limit on samples or rows |
-| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured |
-| 404 | Unknown model, version or path |
-| 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` |
-| 409 | Deleting the active version; cancelling a finished job or sweep; a plot before the first epoch |
-| 413 | Body over `max-predict-body` / `max-artifact-body` |
-| 422 | Rows that do not fit the model; an invalid artifact |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; more than `mcdropout.evaluation.max-concurrent` evaluations |
 
 ## Generated clients
 

@@ -22,7 +22,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.Encoding;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -95,9 +94,8 @@ public class ExperimentController {
                     The body is JSON, or multipart/form-data with a CSV part 'data' and fields labelColumn, rates \
                     (JSON array), hyperparameters (JSON), mcSamples and saveBest (JSON).""",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
-                    @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = SweepRequest.class)),
-                    @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = SweepForm.class),
-                            encoding = {@Encoding(name = "hyperparameters", contentType = MediaType.APPLICATION_JSON_VALUE)})}))
+                    // The CSV form (handled below, described above) is left out of the document, as for evaluate.
+                    @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = SweepRequest.class))}))
     @ApiResponse(responseCode = "202", description = "The sweep was queued",
             headers = @Header(name = "Location", description = "/experiments/{id}", schema = @Schema(type = "string")))
     @ApiResponse(responseCode = "400", description = "Malformed body, an unknown field, a rate outside [0, 1), too many or repeated rates, a sweep too large for the limits, or a hyperparameter out of range")
@@ -410,17 +408,5 @@ public class ExperimentController {
     private SweepJob job(String id) {
         return experiments.find(id).orElseThrow(() -> ProblemException.notFound("unknown-experiment", "Unknown experiment",
                 "there is no sweep '" + Charts.abbreviate(id) + "'; GET /experiments lists the recent ones"));
-    }
-
-    /** The multipart form of startDropoutSweep, for the OpenAPI document. */
-    @Schema(name = "DropoutSweepForm", description = "multipart/form-data variant of startDropoutSweep")
-    record SweepForm(
-            @Schema(description = "CSV file: a header row, then one labelled row per example", type = "string",
-                    format = "binary", requiredMode = Schema.RequiredMode.REQUIRED) String data,
-            @Schema(description = "Header name of the label column (default: the last column)", example = "digit") String labelColumn,
-            @Schema(description = "JSON array of rates", example = "[0.0, 0.3, 0.5, 0.7, 0.9]") String rates,
-            @Schema(description = "Hyperparameters as JSON (no dropout)", example = "{\"epochs\": 30}") String hyperparameters,
-            @Schema(description = "Monte Carlo passes of the validation reports", example = "100") String mcSamples,
-            @Schema(description = "SaveBest as JSON", example = "{\"name\": \"digits-tuned\"}") String saveBest) {
     }
 }
