@@ -45,9 +45,9 @@ public class DatasetsController {
     @GetMapping(path = "/datasets/{name}/rows", produces = MediaType.APPLICATION_JSON_VALUE)
     public DatasetRows getDatasetRows(
             @Parameter(description = "Data set name; 'digits' is the one bundled", example = "digits") @PathVariable String name,
-            @Parameter(description = "First row, from 0", example = "0", schema = @Schema(minimum = "0"))
+            @Parameter(description = "First row, from 0", example = "0", schema = @Schema(type = "integer", minimum = "0"))
             @RequestParam(defaultValue = "0") int offset,
-            @Parameter(description = "Rows to return, 1 to 100", example = "20", schema = @Schema(minimum = "1", maximum = "100"))
+            @Parameter(description = "Rows to return, 1 to 100", example = "20", schema = @Schema(type = "integer", minimum = "1", maximum = "100"))
             @RequestParam(defaultValue = "20") int limit) {
         if (!DIGITS.equals(name)) {
             String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;

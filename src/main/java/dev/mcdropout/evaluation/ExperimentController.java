@@ -279,7 +279,8 @@ public class ExperimentController {
                 List.of(field));
     }
 
-    @Operation(operationId = "getExperiment", summary = "A dropout sweep and its progress")
+    @Operation(operationId = "getExperiment", summary = "A dropout sweep and its progress",
+            description = "The sweep's status and progress (0 to 1), per rate the validation accuracy and loss per epoch and the final report, and at the end the best rate by Monte Carlo validation NLL.")
     @ApiResponse(responseCode = "200", description = "The sweep")
     @ApiResponse(responseCode = "404", description = "No such sweep (finished ones are kept for mcdropout.experiments.retained-jobs)")
     @GetMapping(path = "/experiments/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -287,7 +288,8 @@ public class ExperimentController {
         return job(id).view();
     }
 
-    @Operation(operationId = "listExperiments", summary = "Recent dropout sweeps, newest first")
+    @Operation(operationId = "listExperiments", summary = "Recent dropout sweeps, newest first",
+            description = "Running, queued and recently finished sweeps (mcdropout.experiments.retained-jobs), newest first.")
     @ApiResponse(responseCode = "200", description = "The sweeps")
     @GetMapping(path = "/experiments", produces = MediaType.APPLICATION_JSON_VALUE)
     public List<SweepView> listExperiments() {

@@ -125,13 +125,14 @@ public class OipController {
         return metadata(resolve(name, null));
     }
 
-    @Operation(operationId = "oipModelVersionMetadata", summary = "OIP model metadata (one version)")
+    @Operation(operationId = "oipModelVersionMetadata", summary = "OIP model metadata (one version)",
+            description = "Open Inference Protocol model metadata of one version: inputs [-1, features] FP32 and the output tensors.")
     @ApiResponse(responseCode = "200", description = "Model metadata")
     @ApiResponse(responseCode = "400", description = "Invalid model name or version")
     @ApiResponse(responseCode = "404", description = "Unknown model or version")
     @GetMapping(path = "/v2/models/{name}/versions/{version}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelMetadata modelVersionMetadata(@Parameter(example = "digits") @PathVariable String name,
-                                              @Parameter(example = "1") @PathVariable String version) {
+                                              @Parameter(description = "Version number, e.g. 1") @PathVariable String version) {
         return metadata(resolve(name, version));
     }
 
@@ -158,7 +159,7 @@ public class OipController {
     @ApiResponse(responseCode = "404", description = "Unknown model or version")
     @GetMapping(path = "/v2/models/{name}/versions/{version}/ready", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelReady modelVersionReady(@Parameter(example = "digits") @PathVariable String name,
-                                        @Parameter(example = "1") @PathVariable String version) {
+                                        @Parameter(description = "Version number, e.g. 1") @PathVariable String version) {
         resolve(name, version);
         return new ModelReady(name, true);
     }
@@ -195,7 +196,7 @@ public class OipController {
     @PostMapping(path = "/v2/models/{name}/versions/{version}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse inferVersion(@Parameter(example = "digits") @PathVariable String name,
-                                          @Parameter(example = "1") @PathVariable String version,
+                                          @Parameter(description = "Version number, e.g. 1") @PathVariable String version,
                                           @RequestBody(required = false) InferenceRequest request) {
         return inferTimed(name, version, request);
     }

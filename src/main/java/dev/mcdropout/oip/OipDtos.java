@@ -20,8 +20,7 @@ public final class OipDtos {
             + "parameters mc_samples and seed (integers) set the Monte Carlo passes")
     public record InferenceRequest(
             @Schema(description = "Echoed in the response", example = "42") String id,
-            @Schema(description = "mc_samples: stochastic passes (absent or 0: one deterministic pass); seed: any 64-bit integer (absent: drawn and returned)",
-                    example = "{\"mc_samples\": 100, \"seed\": 7}") Map<String, Object> parameters,
+            @Schema(description = "mc_samples: stochastic passes (absent or 0: one deterministic pass); seed: any 64-bit integer (absent: drawn and returned)") Map<String, Object> parameters,
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<RequestInput> inputs,
             @Schema(description = "Outputs to return; absent or empty: all") List<RequestOutput> outputs) {
     }
@@ -49,8 +48,7 @@ public final class OipDtos {
             @JsonProperty("model_name") @Schema(example = "digits") String modelName,
             @JsonProperty("model_version") @Schema(example = "1") String modelVersion,
             @Schema(description = "The request's id, if it had one", example = "42") String id,
-            @Schema(description = "mc_samples and seed as used; send the seed back to reproduce the answer",
-                    example = "{\"mc_samples\": 100, \"seed\": 7}") Map<String, Object> parameters,
+            @Schema(description = "mc_samples and seed as used; send the seed back to reproduce the answer") Map<String, Object> parameters,
             List<ResponseOutput> outputs) {
     }
 
