@@ -161,16 +161,46 @@ async function showVersion() {
 }
 
 /*
- * CALIBRATION REPORT — placeholder, waiting for the evaluation feature (issue 8).
- * Once a version's metadata carries its evaluation report, this section is to show the reliability diagram,
- * the risk–coverage curve and the metrics table (accuracy, NLL, Brier, ECE, AUROC, AURC; deterministic and
- * Monte Carlo side by side). Until then it says so, and shows nothing made up.
+ * The version's calibration report: the validation split's evaluation that training stores with the version
+ * (deterministic pass and Monte Carlo side by side), as a metrics table and the service's own plots.
  */
+const REPORT_ROWS = [
+  ['Accuracy', p => p.accuracy],
+  ['NLL (nats)', p => p.nll],
+  ['Brier score', p => p.brier],
+  ['ECE (15 bins)', p => p.ece],
+  ['Adaptive ECE', p => p.adaptiveEce],
+  ['Misclassification AUROC, predictive entropy', p => p.measures && p.measures.predictiveEntropy && p.measures.predictiveEntropy.misclassificationAuroc],
+  ['Misclassification AUROC, mutual information', p => p.measures && p.measures.mutualInformation && p.measures.mutualInformation.misclassificationAuroc],
+  ['AURC, predictive entropy', p => p.measures && p.measures.predictiveEntropy && p.measures.predictiveEntropy.aurc],
+];
+
 function calibrationReport(meta) {
-  return el('section', { class: 'calibration', id: 'calibration-report', 'aria-labelledby': 'calibration-heading' },
-    el('h4', { id: 'calibration-heading' }, 'Calibration report'),
-    el('p', { class: 'help' }, 'Not available yet: this service version does not evaluate calibration. '
-      + 'The reliability diagram, the risk–coverage curve and the metrics table will appear here once it does.'));
+  const section = el('section', { class: 'calibration', id: 'calibration-report', 'aria-labelledby': 'calibration-heading' },
+    el('h4', { id: 'calibration-heading' }, 'Calibration report'));
+  const e = meta.evaluation;
+  if (!e) {
+    section.append(el('p', { class: 'help' }, 'No report for this version: it was imported, or stored before '
+      + 'versions carried one. POST /models/{name}/versions/{version}/evaluate evaluates it on your data.'));
+    return section;
+  }
+  const cell = v => (v === null || v === undefined ? '–' : show(v));
+  section.append(
+    el('p', { class: 'help' }, `On the validation split (${e.rows} rows), ${e.mcSamples} Monte Carlo passes, seed ${e.seed}. `
+      + 'Lower NLL, Brier and ECE are better; an AUROC near 1 means the measure ranks wrong answers as the least certain.'),
+    el('div', { class: 'table-scroll' }, el('table', { id: 'calibration-table' },
+      el('caption', {}, 'Validation metrics, deterministic pass and Monte Carlo dropout'),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Metric'), el('th', { scope: 'col' }, 'Deterministic'),
+        el('th', { scope: 'col' }, 'Monte Carlo'))),
+      el('tbody', {}, ...REPORT_ROWS.map(([label, get]) => el('tr', {}, el('th', { scope: 'row' }, label),
+        el('td', {}, cell(get(e.deterministic))), el('td', {}, cell(get(e.monteCarlo)))))))));
+  const base = `models/${encodeURIComponent(meta.name)}/versions/${meta.version}/evaluation/plots`;
+  section.append(el('div', { class: 'report-plots' },
+    el('img', { src: `${base}/reliability`, alt: 'Reliability diagram: accuracy against mean confidence per bin, '
+      + 'deterministic and Monte Carlo, with the diagonal of perfect calibration', loading: 'lazy' }),
+    el('img', { src: `${base}/risk-coverage`, alt: 'Risk–coverage curve: error rate of the kept rows against the '
+      + 'share kept, most certain first, per uncertainty measure', loading: 'lazy' })));
+  return section;
 }
 
 async function mutate(method, path, deleted = false) {

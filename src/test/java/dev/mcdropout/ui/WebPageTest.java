@@ -318,7 +318,15 @@ class WebPageTest extends ServiceTestSupport {
         JsonNode meta = json(get("/models/digits/versions/" + active));
         String detail = browser.find("#version-detail").getText();
         assertThat(detail).contains("Inputs", "64", "Hidden layers", meta.get("architecture").get("hiddenLayers").get(0).asString(),
-                "learningRate", "validationAccuracy", meta.get("sha256").asString(), "Calibration report", "Not available yet");
+                "learningRate", "validationAccuracy", meta.get("sha256").asString(), "Calibration report");
+        // the stored validation report: its metrics side by side, and the service's two plots, really loaded
+        assertThat(meta.get("evaluation").isObject()).as("the default model stores a report").isTrue();
+        String report = browser.find("#calibration-table").getText();
+        assertThat(report).contains("Deterministic", "Monte Carlo", "Accuracy", "NLL", "ECE (15 bins)",
+                "Misclassification AUROC, mutual information");
+        browser.await("both report plots loaded", d -> Boolean.TRUE.equals(browser.js(
+                "const imgs = document.querySelectorAll('.report-plots img');"
+                        + "return imgs.length === 2 && [...imgs].every(i => i.complete && i.naturalWidth > 100);")));
         long points = ((Number) browser.js(
                 "return Chart.getChart(document.getElementById('model-accuracy-chart')).data.datasets[1].data.length")).longValue();
         assertThat(points).isEqualTo(meta.get("history").get("validationAccuracy").size());
