@@ -98,7 +98,23 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (raw.rank() != 2 || raw.rows() < 1) {
             throw new IllegalArgumentException("expected a non-empty matrix of rows");
         }
-        return predict(network, raw.castTo(DataType.DOUBLE).toDoubleMatrix(), samples, masks, includeScores);
+        return predict(network, rowsOf(raw), samples, masks, includeScores);
+    }
+
+    /** The rows of a matrix as Java arrays, by one bulk copy (INDArray#toDoubleMatrix reads element by element). */
+    private static double[][] rowsOf(INDArray raw) {
+        INDArray d = raw.castTo(DataType.DOUBLE);
+        if (d.ordering() != 'c' || d.isView() || d.data().length() != d.length()) {
+            d = d.dup('c');
+        }
+        double[] flat = d.data().asDouble();
+        int rows = (int) d.rows();
+        int cols = (int) d.columns();
+        double[][] out = new double[rows][];
+        for (int r = 0; r < rows; r++) {
+            out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
+        }
+        return out;
     }
 
     /**
