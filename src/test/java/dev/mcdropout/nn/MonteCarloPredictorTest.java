@@ -477,6 +477,12 @@ class MonteCarloPredictorTest {
             if (self == caller) {
                 if (!callerDone) {
                     callerDone = true;
+                    // Fail (or interrupt) only once a helper is inside its slow first draw, so the test always
+                    // has a helper to wait for, however fast the helpers were started.
+                    long deadline = System.nanoTime() + 5_000_000_000L;
+                    while (active.get() == 0 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
                     onCaller.run();
                 }
             } else {
