@@ -1,7 +1,6 @@
 package dev.mcdropout.nn;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code 1 - p} and kept units are scaled by {@code 1 / (1 - p)}, so no rescaling is needed at test time.
  *
  * <p>One generator, {@link #dropBits}, draws every mask, in training and in prediction. Its random words
- * come from a {@link SplittableRandom} (Steele, Lea and Flood 2014) seeded with a key that is a pure function
+ * are those of a {@code java.util.SplittableRandom} (Steele, Lea and Flood 2014) seeded with a key that is a pure function
  * of what the mask belongs to, never of a thread, a chunk or a position in a batch:
  * <ul>
  *   <li>in Monte Carlo prediction, {@code (seed, sample, site, row key)}, the row key being a hash of the
@@ -24,6 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code t}) can give two keys the same value.
  */
 public final class Dropout {
+
+    /** SplittableRandom's default gamma: the odd integer nearest 2^64 / golden ratio. */
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     /** Golden-ratio increments, one per key input, so that equal inputs in different places differ. */
     private static final long SEED_SALT = 0x9E3779B97F4A7C15L;
@@ -93,12 +95,14 @@ public final class Dropout {
             Arrays.fill(dropped, offset, offset + words, -1L);
             return;
         }
-        SplittableRandom random = new SplittableRandom(key);
+        // SplittableRandom(key).nextLong(), inline: the state steps by the golden gamma and each word is its
+        // SplitMix64 finalisation. The same words, without an object per row and sample on the hot path.
+        long state = key;
         int lowest = Long.numberOfTrailingZeros(threshold);
         for (int w = 0; w < words; w++) {
             long x = 0L;
             for (int bit = lowest; bit < 32; bit++) {
-                long r = random.nextLong();
+                long r = mix(state += GOLDEN_GAMMA);
                 x = ((threshold >>> bit) & 1L) != 0 ? (x | r) : (x & r);
             }
             dropped[offset + w] = x;

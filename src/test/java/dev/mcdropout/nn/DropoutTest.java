@@ -68,6 +68,16 @@ class DropoutTest {
     }
 
     @Test
+    void atOneHalfEachWordIsTheNextDrawOfASplittableRandomSeededWithTheKey() {
+        long[] dropped = new long[5];
+        Dropout.dropBits(dropped, 0, 300, 123456789L, 0.5);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(123456789L);
+        for (long word : dropped) {
+            assertEquals(random.nextLong(), word);
+        }
+    }
+
+    @Test
     void bitsAreWrittenAtTheOffsetAndNowhereElse() {
         long[] dropped = new long[6];
         java.util.Arrays.fill(dropped, 0x5555L);
