@@ -101,20 +101,13 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return predict(network, rowsOf(raw), samples, masks, includeScores);
     }
 
-    /** The rows of a matrix as Java arrays, by one bulk copy (INDArray#toDoubleMatrix reads element by element). */
-    private static double[][] rowsOf(INDArray raw) {
+    /** The rows of a matrix by one bulk copy (INDArray#toDoubleMatrix reads element by element). */
+    private static RowMatrix rowsOf(INDArray raw) {
         INDArray d = raw.castTo(DataType.DOUBLE);
         if (d.ordering() != 'c' || d.isView() || d.data().length() != d.length()) {
             d = d.dup('c');
         }
-        double[] flat = d.data().asDouble();
-        int rows = (int) d.rows();
-        int cols = (int) d.columns();
-        double[][] out = new double[rows][];
-        for (int r = 0; r < rows; r++) {
-            out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
-        }
-        return out;
+        return new RowMatrix(d.data().asDouble(), (int) d.rows(), (int) d.columns());
     }
 
     /**
@@ -124,11 +117,36 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     public List<Uncertainty> predict(Network network, double[][] raw, int samples, MaskSource masks,
                                      boolean includeScores) {
+        if (raw.length == 0) {
+            throw new IllegalArgumentException("expected at least one row");
+        }
+        for (double[] row : raw) {
+            if (row.length != network.inputs()) {
+                throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + row.length);
+            }
+        }
+        return predict(network, RowMatrix.of(raw, network.inputs()), samples, masks, includeScores);
+    }
+
+    /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows in one flat block (a parsed request). */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, long seed, boolean includeScores) {
+        return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
+    }
+
+    /**
+     * As {@link #predict(Network, double[][], int, MaskSource, boolean)} for rows in one flat block: no array
+     * per row is made on the way.
+     */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
+                                     boolean includeScores) {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
-        if (raw.length == 0) {
+        if (raw.rows() == 0) {
             throw new IllegalArgumentException("expected at least one row");
+        }
+        if (raw.columns() != network.inputs()) {
+            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
         INDArray x;

@@ -200,31 +200,39 @@ public final class Network {
      * copy: for a handful of rows that is far cheaper than three ND4J operations.
      */
     public INDArray standardizedMatrix(double[][] rows) {
+        return standardizedMatrix(RowMatrix.of(rows, inputs()));
+    }
+
+    /** {@link #standardizedMatrix(double[][])} of rows held in one flat block. */
+    public INDArray standardizedMatrix(RowMatrix raw) {
         int d = inputs();
-        if (rows.length == 0) {
+        int n = raw.rows();
+        if (n == 0) {
             throw new IllegalArgumentException("expected at least one row");
         }
-        INDArray out = Nd4j.createUninitialized(dataType, new long[] {rows.length, d}, 'c');
+        if (raw.columns() != d) {
+            throw new IllegalArgumentException("each row needs " + d + " features, got " + raw.columns());
+        }
+        double[] in = raw.values();
+        INDArray out = Nd4j.createUninitialized(dataType, new long[] {n, d}, 'c');
         if (dataType == DataType.FLOAT) {
-            float[] values = new float[Math.multiplyExact(rows.length, d)];
-            for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r]);
-                for (int j = 0; j < d; j++) {
-                    values[r * d + j] = (float) ((rows[r][j] - mean[j]) * inverseStd[j]);
-                    if (!Float.isFinite(values[r * d + j])) {
-                        throw outOfRange(rows[r][j], r, j);
+            float[] values = new float[Math.multiplyExact(n, d)];
+            for (int r = 0, i = 0; r < n; r++) {
+                for (int j = 0; j < d; j++, i++) {
+                    values[i] = (float) ((in[i] - mean[j]) * inverseStd[j]);
+                    if (!Float.isFinite(values[i])) {
+                        throw outOfRange(in[i], r, j);
                     }
                 }
             }
             out.data().asNioFloat().put(values);
         } else {
-            double[] values = new double[Math.multiplyExact(rows.length, d)];
-            for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r]);
-                for (int j = 0; j < d; j++) {
-                    values[r * d + j] = (rows[r][j] - mean[j]) * inverseStd[j];
-                    if (!Double.isFinite(values[r * d + j])) {
-                        throw outOfRange(rows[r][j], r, j);
+            double[] values = new double[Math.multiplyExact(n, d)];
+            for (int r = 0, i = 0; r < n; r++) {
+                for (int j = 0; j < d; j++, i++) {
+                    values[i] = (in[i] - mean[j]) * inverseStd[j];
+                    if (!Double.isFinite(values[i])) {
+                        throw outOfRange(in[i], r, j);
                     }
                 }
             }
