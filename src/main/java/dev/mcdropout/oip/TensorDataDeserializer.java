@@ -51,7 +51,8 @@ final class TensorDataDeserializer extends ValueDeserializer<TensorData> {
                     long at = (long) i * features + j;
                     TensorData.Kind kind = kind(p, e);
                     if (kind == null) {
-                        if (j < features && at < cap) {
+                        // once an entry is bad the request is refused: nothing more is kept
+                        if (j < features && at < cap && problem == null && inRow == null) {
                             values = store(values, at, p.getDoubleValue(), cap);
                         }
                     } else {
@@ -66,7 +67,7 @@ final class TensorDataDeserializer extends ValueDeserializer<TensorData> {
             } else {
                 TensorData.Kind kind = kind(p, t);
                 if (kind == null) {
-                    if (i < cap) {
+                    if (i < cap && problem == null) {
                         values = store(values, i, p.getDoubleValue(), cap);
                     }
                 } else {

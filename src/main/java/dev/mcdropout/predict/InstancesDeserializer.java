@@ -39,8 +39,10 @@ final class InstancesDeserializer extends ValueDeserializer<ParsedInstances> {
                 if (t == JsonToken.START_ARRAY) {
                     row(p, ctxt, parsed, i, features);
                 } else if (t == JsonToken.VALUE_NULL) {
-                    parsed.problem(ParsedInstances.Kind.SHAPE,
-                            "instances[" + i + "] is null; each row must be an array of " + features + " numbers");
+                    if (parsed.wantsProblems()) {
+                        parsed.problem(ParsedInstances.Kind.SHAPE,
+                                "instances[" + i + "] is null; each row must be an array of " + features + " numbers");
+                    }
                     parsed.endRow();
                 } else {
                     double[] row = ctxt.readValue(p, double[].class);
@@ -120,6 +122,10 @@ final class InstancesDeserializer extends ValueDeserializer<ParsedInstances> {
 
     /** A row's problem, as the checks after binding reported it: its width first, then its first bad number. */
     private static void endRow(ParsedInstances parsed, int i, int features, int width, int firstNonFinite) {
+        if (!parsed.wantsProblems()) {
+            parsed.endRow();
+            return;
+        }
         if (width != features) {
             parsed.problem(ParsedInstances.Kind.SHAPE,
                     "instances[" + i + "] has " + width + " features, the model expects " + features);

@@ -56,9 +56,12 @@ public final class ParsedInstances {
         return new RowMatrix(values, rows, features);
     }
 
-    /** Whether row {@code row} is kept; then its values go to {@link #slot(int)}. */
+    /**
+     * Whether row {@code row} is kept; then its values go to {@link #slot(int)}. Once a row has a problem the
+     * request will be refused, so nothing more is kept: a body of bad rows costs no memory at all.
+     */
     boolean keeps(int row) {
-        return row < storeLimit;
+        return row < storeLimit && problems.isEmpty();
     }
 
     /** The block with room for row {@code row}, grown by doubling up to the store limit. */
@@ -73,6 +76,11 @@ public final class ParsedInstances {
 
     void endRow() {
         rows++;
+    }
+
+    /** Whether another problem would still be reported: messages past the tenth are never built. */
+    boolean wantsProblems() {
+        return problems.size() < MAX_PROBLEMS;
     }
 
     void problem(Kind kind, String message) {

@@ -107,7 +107,7 @@ class ModelLoadsTest {
     private static Socket stallingPredict(int port) throws Exception {
         Socket socket = new Socket("127.0.0.1", port);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        out.write(("POST /predict?model=wide HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 100000\r\n\r\n{\"instances\":[[").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return socket;
