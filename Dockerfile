@@ -67,10 +67,13 @@ ENV OMP_NUM_THREADS=1 \
 #   OutOfMemoryError before the process reaches about 84% of L; a training job that hits it fails with a
 #   507 problem and the service keeps answering. The rest of L is metaspace, code cache, thread stacks
 #   and the native libraries themselves.
-# - No -XX:+ExitOnOutOfMemoryError: a training request too big for memory is the client's problem (507),
-#   and must not restart the service for everyone.
+# - -XX:+ExitOnOutOfMemoryError: a JVM whose heap ran out is in an unknown state (a thread may have died
+#   holding a lock while liveness still says UP), so it exits and the orchestrator restarts it. Only the
+#   JVM's own out-of-memory errors exit: JavaCPP's off-heap limit above is an OutOfMemoryError that Java code
+#   throws, which a training job still turns into its 507 while the service keeps answering. Request bodies
+#   cannot exhaust the heap (they are parsed into bounded blocks after admission; docs/api.md, "Capacity").
 # JAVA_TOOL_OPTIONS, not ENTRYPOINT flags, so operators can change them with -e without rebuilding.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=210%"
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=210%"
 
 USER 10001:10001
 EXPOSE 8080

@@ -72,6 +72,7 @@ prediction and see its uncertainty, browse model versions, train from a CSV file
 - [Errors](#errors)
 - [Generated clients](#generated-clients)
 - [Security](#security)
+- [Capacity: memory, threads, admission](#capacity)
 - [Operations: health, info, metrics, Prometheus](#operations)
 - [Configuration](#configuration)
 
@@ -171,7 +172,9 @@ validation split (`evaluation`, see [Evaluation](#evaluation); shortened here to
 
 ### Download an artifact
 
-The stored zip, byte for byte (its SHA-256 is the `sha256` above):
+The stored zip, byte for byte (its SHA-256 is the `sha256` above). It holds the model's weights, so it
+needs the API key like the mutating endpoints ([Security](#security)); this example runs on the service's
+own machine with no key configured:
 
 @@ raw curl -s -o digits-1.zip -D - http://localhost:8080/models/digits/versions/1/artifact && sha256sum digits-1.zip
 
@@ -494,18 +497,24 @@ are always 4xx, never a 5xx or a stack trace.
 
 @@ curl -s http://localhost:8080/models/..%2F..%2Fetc/versions/1
 
-| Status | When | `type` (after `https://mcdropout.dev/problems/`) |
+Every `type` is `mcdropout.problems.type-base` (default `https://mcdropout.dev/problems/`, a name, not a page
+that answers) followed by the name below, whichever layer answers (Spring MVC, the body-size filter, Tomcat's
+own error page); point it at your documentation with, e.g.,
+`MCDROPOUT_PROBLEMS_TYPEBASE=https://docs.example.com/mcdropout/errors#`. Problems are Spring's
+`ErrorResponseException`s with an RFC 9457 body, so a `Retry-After` travels with its 429 or 503.
+
+| Status | When | `type` (after the type base) |
 |---|---|---|
 | 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `invalid-rates`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
-| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
+| 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint or an artifact download; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
 | 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `unknown-dataset`, `unknown-evaluation`, `no-evaluation`, `unknown-experiment`, `not-found` |
 | 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` | `method-not-allowed`, `not-acceptable`, `unsupported-media-type` |
 | 409 | Deleting the active version; cancelling a finished training job or sweep; a plot before the first epoch | `version-active`, `job-finished`, `nothing-to-plot` |
-| 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body`; more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |
+| 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body` (a multipart form included); more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |
 | 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset` |
 | 429 | The training or sweep queue is full (`mcdropout.training.queue-capacity`, `mcdropout.experiments.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full`, `experiment-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; `POST /train` on an instance with `mcdropout.training.enabled=false`; more than `mcdropout.evaluation.max-concurrent` evaluations | `busy`, `training-disabled` |
+| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; a version load that could not start within it (`max-concurrent-loads`, with `Retry-After`); `POST /train` on an instance with `mcdropout.training.enabled=false`; more than `mcdropout.evaluation.max-concurrent` evaluations | `busy`, `training-disabled` |
 | 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
@@ -626,12 +635,37 @@ sent as `[]` (which asks for softmax regression); set it too when you generate a
 
 ## Security
 
-`POST /predict` and every `GET` are open. The mutating endpoints (import, activate, delete, train,
-cancel a training job) need header `X-API-Key` equal to `mcdropout.security.api-key` when a key is configured (compared in
-constant time); with no key configured they accept clients on a loopback address only, which is why the
-examples above work from the same machine without a key. The loopback rule looks at the TCP peer, not at
-`X-Forwarded-For`, so behind a reverse proxy on the same host every client looks local: set a key
-whenever the service is reachable from elsewhere.
+`POST /predict`, the Open Inference Protocol and every `GET` except an artifact download are open. The
+mutating endpoints (import, activate, delete, train, cancel a training job, start or cancel a sweep,
+evaluate), `GET /models/{name}/versions/{version}/artifact` (the weights; unless
+`mcdropout.security.artifact-download-requires-key=false`) and health details need the key:
+
+- **A key is set** (`mcdropout.security.api-key`, `MCDROPOUT_SECURITY_API_KEY`): header `X-API-Key` must
+  equal it (compared as SHA-256 digests in constant time). No header: 401 `api-key-missing`; another value:
+  403 `api-key-invalid`. Checked before the request's body is read.
+- **No key is set**: only a client whose **TCP peer address** is a loopback address (`127.0.0.0/8`, `::1`)
+  may; anyone else gets 403 `loopback-only`. That is why the examples above work from the same machine
+  without a key.
+- **A blank key** (`MCDROPOUT_SECURITY_API_KEY=` or spaces) is not "no key": the service does not start
+  (`api-key must not be blank`).
+- **Forwarded headers are ignored.** The service sets `server.forward-headers-strategy=none`, so
+  `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` never change the peer address, on every platform
+  (Spring Boot would otherwise trust them on Kubernetes or Cloud Foundry, and Tomcat would take
+  `X-Forwarded-For: 127.0.0.1` from any private-address peer as a local client). To opt in behind a proxy
+  you trust to overwrite them, set `server.forward-headers-strategy=native` (Tomcat's `RemoteIpValve`;
+  narrow `server.tomcat.remoteip.internal-proxies` to that proxy's address) or `framework`; the loopback
+  rule then applies to the address the proxy reports.
+- **Where loopback may be a proxy, no key means no start.** Without a key the service refuses to start
+  (`APPLICATION FAILED TO START`, naming the reason and the fix) when Spring Boot detects a cloud platform
+  (Kubernetes by `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`, Cloud Foundry, Heroku, SAP,
+  Nomad, Azure App Service: sidecars such as Istio or Linkerd and ingress proxies make every client a
+  loopback or cluster peer) or when forwarded headers are trusted (`native` or `framework`). If every
+  loopback peer there really is local, `mcdropout.security.allow-no-key-behind-proxy=true` allows the start;
+  the loopback rule above still applies. A reverse proxy on the same host, which the service cannot see,
+  makes every client local too: set a key whenever the service is reachable from elsewhere.
+- **Health details** (components, model versions, start-up progress, the messages of failing indicators)
+  are shown to the same callers (key, or loopback without a key); everyone else, probes included, gets
+  the status and its HTTP code only: `{"status":"UP"}` with 200, `{"status":"DOWN"}` with 503.
 
 The web page at `/` sends the key the same way: when a mutating action (training, cancelling, activating,
 deleting) gets a 401, or a 403 for a wrong key, it asks for the key, keeps it in the tab's session storage
@@ -640,12 +674,67 @@ deleting) gets a 401, or a 403 for a wrong key, it asks for the key, keeps it in
 ```bash
 MCDROPOUT_SECURITY_API_KEY=change-me ./mvnw spring-boot:run
 curl -s -X POST -H 'X-API-Key: change-me' http://localhost:8080/models/digits/versions/1/activate
+curl -s -H 'X-API-Key: change-me' http://localhost:8080/actuator/health/readiness   # with details
 ```
+
+## Capacity
+
+What one request may cost is bounded before it is paid for, and what many may cost together is bounded by
+admission:
+
+- **Bodies.** Every body is capped (`limits.max-predict-body`, `max-artifact-body`, `max-training-body`; a
+  declared `Content-Length` over the cap is refused at once, a chunked body when it passes the cap). A
+  multipart form (`POST /train`, `/train/csv`), which Tomcat reads from its own stream, has the same cap,
+  `limits.max-training-body`: file and request size are set from it.
+- **Predictions are admitted before their body is read.** `POST /predict` and OIP infer first take one of
+  `predict.max-concurrent` admissions (waiting up to `predict.queue-timeout`, then 503 `busy`), then load a
+  pinned version if it is not in memory, then parse the body: `instances` (or the input tensor's `data`)
+  go straight from the JSON tokens into one flat block of doubles, checking the row count (`limits.max-rows`,
+  and `max-row-samples` / `mcSamples`) and each row's width against the model as they arrive. Nothing is
+  kept past those bounds, and nothing at all once a row is wrong; the rest of the body is only counted, so
+  that the answer names the same limit as before. A 16 MiB body of `[0],[0],...` (four million rows) costs
+  no memory beyond the parser's buffer: sixteen of them at once against a 256 MiB heap each get their 400
+  and the service stays ready (`HostileBodiesHeapTest`). The rows a request may bring take at most
+  `max-rows × features × 8` bytes, and at most `predict.max-concurrent` requests hold such a block.
+  A client that sends its body slowly holds its admission while it does; Tomcat's
+  `server.tomcat.connection-timeout` (20 s between packets) bounds how long it may stall.
+- **Model loads.** A version that is not active is read from the store when a request pins it
+  (`?model=name:N`, OIP `/versions/N`) or describes it; the last four stay cached. At most
+  `predict.max-concurrent-loads` such loads run at once, one per version (a second request for the same
+  version waits for the first load), and a pinned prediction loads only once admitted; a load that cannot
+  start within `predict.queue-timeout` is a 503 `busy` with `Retry-After`. `mcdropout.model.loads` counts them.
+- **Training uploads** are checked against the training queue before their body is read: when every
+  training thread is busy and the queue is full, `POST /train` and `POST /train/csv` answer 429 with
+  `Retry-After` without parsing (or storing) the upload. The API key is checked before that.
+- **Threads and connections.** Tomcat runs at most `server.tomcat.threads.max=64` request threads (Boot's
+  default is 200), keeps `min-spare=8`, accepts up to `server.tomcat.max-connections=1024` connections and
+  queues `server.tomcat.accept-count=100` more in the kernel; beyond that connections are refused, not
+  taken on. Threads do not hold memory while they wait for admission, so 64 covers the running predictions,
+  their queue and the GETs and probes beside them. Raise `predict.max-concurrent` with the cores and memory
+  you give the service, and the thread count with it.
+- **Out of memory.** The container image, the compose file and the Kubernetes manifests run the JVM with
+  `-XX:+ExitOnOutOfMemoryError`: a heap that runs out ends the process, for the orchestrator to restart,
+  rather than leave it running in an unknown state while liveness says UP (`java
+  -XX:+ExitOnOutOfMemoryError -jar ...` when you run the jar yourself). ND4J's off-heap limit is separate:
+  JavaCPP throws its `OutOfMemoryError` from Java code, which the flag does not act on, so a training job
+  too big for memory still fails with its 507 and the service keeps serving.
+
+**Fuzzing.** `ApiFuzzTest`, part of `./mvnw verify`, sends over 2,000 requests to a running server: 1,792
+built from this document (`/v3/api-docs`), every operation in turn with its parameters and body mutated
+(wrong types, out-of-range and huge values, broken JSON, missing and unknown fields, wrong media types,
+missing or wrong keys), and Jazzer (`@FuzzTest`) replaying the inputs committed under
+`src/test/resources/dev/mcdropout/system/ApiFuzzTestInputs`, each as two predictions and two OIP requests.
+Every answer must be a 4xx problem (under `/v2` the protocol's error object) or a right 2xx, none a 5xx
+(except the documented `non-finite-result`); afterwards a reference prediction must be unchanged. To look for
+new inputs: `JAZZER_FUZZ=1 ./mvnw test -Dtest='ApiFuzzTest#predictAndInfer'` (90 s), then copy what it keeps
+in `.cifuzz-corpus/` into that directory.
 
 ## Operations
 
-Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`.
-Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
+Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`. Health shows its
+components and details only to callers with the API key (or, with no key set, loopback clients;
+[Security](#security)); probes without it get `{"status":"UP"}` or `{"status":"DOWN"}` and the code.
+The answers below were captured on the service's own machine with no key set. Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
 trains at first start, for example); liveness does not depend on models. While the default model
 trains, readiness answers 503 and says how far training is (captured during a first start):
 
@@ -672,6 +761,7 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.mutual.information` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.model.active.version` | gauge | `model` |
 | `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
+| `mcdropout.model.loads` | counter: versions that are not active read from the store on demand ([Capacity](#capacity)) | `model` |
 | `mcdropout.ready` | gauge: 1 once a model is active (readiness), else 0 | |
 | `mcdropout.process.memory.resident` | gauge: the process's resident memory, bytes | |
 | `mcdropout.native.memory.allocated`, `.max` | gauges: ND4J's off-heap bytes (JavaCPP) and their limit | |
@@ -725,7 +815,10 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 |---|---|---|
 | `default-model` | `digits` | Model used when a prediction names none; trained at first start when the store is empty |
 | `store.dir` | `./data/models` | Model store directory |
-| `security.api-key` | (none) | Key for mutating endpoints; none: loopback clients only |
+| `security.api-key` | (none) | Key for mutating endpoints, artifact downloads and health details; none: loopback clients only; blank: refused at start |
+| `security.allow-no-key-behind-proxy` | `false` | Start without a key even on a detected cloud platform (Kubernetes, ...) or with forwarded headers trusted ([Security](#security)) |
+| `security.artifact-download-requires-key` | `true` | `GET .../artifact` needs the key like the mutating endpoints |
+| `problems.type-base` | `https://mcdropout.dev/problems/` | Prefix of every problem `type` (an absolute URI; the problem's name is appended as it is) |
 | `limits.max-mc-samples` | `10000` | Largest `mcSamples` |
 | `limits.max-rows` | `10000` | Most rows per prediction |
 | `limits.max-row-samples` | `10000000` | Most rows × `mcSamples` per prediction |
@@ -739,7 +832,8 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `limits.max-epochs` | `10000` | Most epochs of one training job |
 | `predict.threads` | `0` (= cores) | Threads of the Monte Carlo predictor's own pool, shared by all requests |
 | `predict.max-concurrent` | `8` | Predictions admitted at once; more wait |
-| `predict.queue-timeout` | `30s` | How long a prediction waits for admission before a 503 |
+| `predict.queue-timeout` | `30s` | How long a prediction waits for admission (and a version load for its slot) before a 503 |
+| `predict.max-concurrent-loads` | `2` | Versions that are not active read from the store at once (pinned predictions, version metadata); more wait ([Capacity](#capacity)) |
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |
 | `startup.train-default-model` | `true` | Train `default-model` on the bundled digits data when the store is empty |
 | `startup.seed` | `1` | Seed of that training |

@@ -115,8 +115,23 @@ async function showVersion() {
   }
   const tryIt = el('button', { type: 'button', class: 'secondary' }, 'Try it');
   tryIt.addEventListener('click', () => onTry(name, version));
-  actions.append(tryIt, el('a', { class: 'button-link secondary', href: `models/${encodeURIComponent(name)}/versions/${version}/artifact`,
-    download: `${name}-${version}.zip` }, 'Download artifact'));
+  // The artifact holds the model's weights: by default it needs the API key (mcdropout.security.artifact-download-requires-key),
+  // so it is fetched like a mutating call (asking for the key on a 401) and handed to the browser as a file.
+  const download = el('button', { type: 'button', class: 'secondary', id: 'download-artifact' }, 'Download artifact');
+  download.addEventListener('click', async () => {
+    try {
+      const response = await call('GET', `models/${encodeURIComponent(name)}/versions/${version}/artifact`, { mutating: true });
+      const url = URL.createObjectURL(await response.blob());
+      const link = el('a', { href: url, download: `${name}-${version}.zip` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      showError($('models-error'), error);
+    }
+  });
+  actions.append(tryIt, download);
 
   const heading = el('h3', { id: 'version-heading' }, `${name} version ${version} `);
   if (meta.active) {

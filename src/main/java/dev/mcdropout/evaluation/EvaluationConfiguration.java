@@ -8,6 +8,7 @@ import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.training.TrainingLimits;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Value;
+import dev.mcdropout.system.McDropoutProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -27,8 +28,11 @@ class EvaluationConfiguration {
 
     @Bean
     ExperimentService experimentService(ModelRegistry registry, Evaluator evaluator, ExperimentProperties properties,
-                                        @Value("${mcdropout.training.nice:10}") int nice) {
-        return new ExperimentService(registry, evaluator, properties, nice, Clock.systemUTC());
+                                        @Value("${mcdropout.training.nice:10}") int nice,
+                                        McDropoutProperties service) {
+        ExperimentService experiments = new ExperimentService(registry, evaluator, properties, nice, Clock.systemUTC());
+        experiments.problemTypeBase(service.problems().typeBase());
+        return experiments;
     }
 
     /** Evaluation and sweep bodies carry data sets, as training uploads do. */

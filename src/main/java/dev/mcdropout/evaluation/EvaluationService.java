@@ -9,7 +9,6 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.ProblemException;
-import dev.mcdropout.system.RetryLaterException;
 import dev.mcdropout.training.CsvDatasetReader;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -90,9 +89,9 @@ public class EvaluationService {
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
         if (!admission.tryAcquire()) {
-            throw new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
                     properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
-                            + "retry shortly", Duration.ofSeconds(5));
+                            + "retry shortly").retryAfter(Duration.ofSeconds(5));
         }
         EvaluationReport report;
         try {

@@ -15,7 +15,7 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.Problems;
-import dev.mcdropout.system.RetryLaterException;
+import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import java.time.Clock;
@@ -58,6 +58,8 @@ public class ExperimentService implements DisposableBean {
     private final Evaluator evaluator;
     private final ExperimentProperties properties;
     private final Clock clock;
+    /** mcdropout.problems.type-base, for the type of a failed job's error (set by the configuration). */
+    private volatile String problemTypeBase = dev.mcdropout.system.Problems.DEFAULT_TYPE_BASE;
     private final Trainer trainer = new Trainer();
     private final ThreadPoolExecutor executor;
     private final Map<String, SweepJob> jobs = new LinkedHashMap<>();
@@ -89,10 +91,10 @@ public class ExperimentService implements DisposableBean {
             synchronized (jobs) {
                 jobs.remove(job.id());
             }
-            throw new RetryLaterException(HttpStatus.TOO_MANY_REQUESTS, "experiment-queue-full", "Experiment queue full",
+            throw new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "experiment-queue-full", "Experiment queue full",
                     "the service is already running " + properties.concurrency() + " sweep(s) with "
                             + properties.queueCapacity() + " waiting (mcdropout.experiments.queue-capacity); retry later "
-                            + "or cancel one", properties.retryAfter());
+                            + "or cancel one").retryAfter(properties.retryAfter());
         }
         log.info("queued dropout sweep {} over rates {} ({} rows)", job.id(), rates, dataset.size());
         return job;
@@ -179,20 +181,20 @@ public class ExperimentService implements DisposableBean {
             job.cancelled(clock.instant());
             log.info("dropout sweep {} cancelled", job.id());
         } catch (TrainingDivergedException e) {
-            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
+            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
                     e.getMessage(), List.of("hyperparameters.learningRate")), clock.instant());
         } catch (IllegalArgumentException e) {
-            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
+            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
                     e.getMessage(), List.of()), clock.instant());
         } catch (OutOfMemoryError e) {
-            job.fail(Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
+            fail(job, Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
                     "the network or data set does not fit in memory; use fewer or smaller hidden layers or fewer rows",
                     List.of()), clock.instant());
         } catch (Exception | Error e) {
             log.error("dropout sweep {} failed", job.id(), e);
             ProblemDetail problem = Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                     "the sweep failed inside the service; it has been logged", List.of());
-            job.fail(problem, clock.instant());
+            fail(job, problem, clock.instant());
         }
         prune();
     }
@@ -226,5 +228,14 @@ public class ExperimentService implements DisposableBean {
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             log.warn("experiment threads did not stop within 30 s");
         }
+    }
+
+    /** mcdropout.problems.type-base: failed jobs' errors name their type after it. */
+    public void problemTypeBase(String typeBase) {
+        this.problemTypeBase = typeBase;
+    }
+
+    private void fail(SweepJob job, ProblemDetail problem, java.time.Instant now) {
+        job.fail(dev.mcdropout.system.Problems.absolute(problem, problemTypeBase), now);
     }
 }

@@ -60,10 +60,30 @@ public class ModelRegistry {
         }
     };
 
+    /** Loads of versions that are not active (pinned predictions, GET of a version) running at once. */
+    private final java.util.concurrent.Semaphore loads;
+    private final int maxConcurrentLoads;
+    private final java.time.Duration loadWait;
+    /** One load per version at a time: callers asking for a version being loaded wait for that load. */
+    private final Map<String, java.util.concurrent.CompletableFuture<LoadedModel>> loading = new ConcurrentHashMap<>();
+
     public ModelRegistry(ModelStore store, ArtifactCodec codec, McDropoutMetrics metrics) {
+        this(store, codec, metrics, 2, java.time.Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param maxConcurrentLoads versions read from the store at once on demand ({@code mcdropout.predict.max-concurrent-loads})
+     * @param loadWait           how long a caller waits for a load slot (or another caller's load of the same
+     *                           version) before a 503 ({@code mcdropout.predict.queue-timeout})
+     */
+    public ModelRegistry(ModelStore store, ArtifactCodec codec, McDropoutMetrics metrics, int maxConcurrentLoads,
+                         java.time.Duration loadWait) {
         this.store = store;
         this.codec = codec;
         this.metrics = metrics;
+        this.maxConcurrentLoads = maxConcurrentLoads;
+        this.loads = new java.util.concurrent.Semaphore(maxConcurrentLoads, true);
+        this.loadWait = loadWait;
     }
 
     public ModelStore store() {
@@ -222,7 +242,7 @@ public class ModelRegistry {
         requireVersionExists(name, version);
         LoadedModel loaded;
         try {
-            loaded = load(name, version);
+            loaded = loadBounded(name, version);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
                 // deleted between the existence check and the read
@@ -235,11 +255,96 @@ public class ModelRegistry {
                     "Stored model cannot be read", "model '" + name + "' version " + version
                     + " is stored but cannot be read: " + e.getMessage());
         }
-        synchronized (inactiveCache) {
-            inactiveCache.put(key, loaded);
-        }
         return loaded;
     }
+
+    /**
+     * A version that is not active, read from the store with at most {@code maxConcurrentLoads} reads at once
+     * and one read per version (a second caller waits for the first's), then cached. A caller that cannot get a
+     * slot within {@code loadWait} gets a 503: an unzip of a large model is memory and CPU that a flood of
+     * requests pinned to cold versions must not multiply.
+     */
+    private LoadedModel loadBounded(String name, int version) {
+        String key = name + ":" + version;
+        java.util.concurrent.CompletableFuture<LoadedModel> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<LoadedModel> running = loading.putIfAbsent(key, mine);
+        if (running != null) {
+            try {
+                return running.get(loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw loadsBusy();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw loadsBusy();
+            }
+        }
+        try {
+            boolean admitted;
+            try {
+                admitted = loads.tryAcquire(loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                admitted = false;
+            }
+            if (!admitted) {
+                throw loadsBusy();
+            }
+            LoadedModel loaded;
+            try {
+                synchronized (inactiveCache) {
+                    loaded = inactiveCache.get(key);
+                }
+                if (loaded == null) {
+                    int inFlight = loadsInFlight.incrementAndGet();
+                    peakLoads.accumulateAndGet(inFlight, Math::max);
+                    try {
+                        loaded = load(name, version);
+                    } finally {
+                        loadsInFlight.decrementAndGet();
+                    }
+                    loadCount.incrementAndGet();
+                    metrics.recordLoad(name);
+                    synchronized (inactiveCache) {
+                        inactiveCache.put(key, loaded);
+                    }
+                }
+            } finally {
+                loads.release();
+            }
+            mine.complete(loaded);
+            return loaded;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(key, mine);
+        }
+    }
+
+    private ProblemException loadsBusy() {
+        return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+                maxConcurrentLoads + " model versions are being loaded; "
+                        + "retry shortly (mcdropout.predict.max-concurrent-loads)").retryAfter(java.time.Duration.ofSeconds(1));
+    }
+
+    /** Versions read from the store on demand since start (for tests and diagnostics). */
+    public long onDemandLoads() {
+        return loadCount.get();
+    }
+
+    /** Most on-demand loads that ran at once since start (for tests and diagnostics). */
+    public int peakConcurrentLoads() {
+        return peakLoads.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong loadCount = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger loadsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakLoads = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Imports a zip streamed from a client as the model's next version: the bytes go to a temp file in the

@@ -22,8 +22,10 @@ class ModelsConfig {
 
     @Bean
     @DependsOn("nd4jThreads")
-    ModelRegistry modelRegistry(ModelStore store, ArtifactCodec codec, McDropoutMetrics metrics) {
-        return new ModelRegistry(store, codec, metrics);
+    ModelRegistry modelRegistry(ModelStore store, ArtifactCodec codec, McDropoutMetrics metrics,
+                                McDropoutProperties properties) {
+        return new ModelRegistry(store, codec, metrics, properties.predict().maxConcurrentLoads(),
+                properties.predict().queueTimeout());
     }
 
     /** Artifact uploads may be larger than prediction bodies. */

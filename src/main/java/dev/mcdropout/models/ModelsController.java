@@ -110,11 +110,16 @@ public class ModelsController {
 
     @Operation(operationId = "downloadArtifact", summary = "Download a model version's artifact",
             description = "The stored zip, exactly as the engine's artifact writer made it; it can be imported "
-                    + "into another instance with importModel.")
+                    + "into another instance with importModel. It holds the model's weights, so it needs the API key "
+                    + "like the mutating endpoints unless mcdropout.security.artifact-download-requires-key is false.",
+            security = @SecurityRequirement(name = OpenApiConfig.API_KEY_SCHEME))
     @ApiResponse(responseCode = "200", description = "The zip",
             content = @Content(mediaType = "application/zip", schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "400", description = "Invalid name or version")
+    @ApiResponse(responseCode = "401", description = "API key missing")
+    @ApiResponse(responseCode = "403", description = "API key wrong, or a remote client without a configured key")
     @ApiResponse(responseCode = "404", description = "No such model or version")
+    @RequiresApiKey(RequiresApiKey.When.ARTIFACT_DOWNLOAD)
     @GetMapping(path = "/models/{name}/versions/{version}/artifact", produces = "application/zip")
     public ResponseEntity<Resource> downloadArtifact(
             @Parameter(description = NAME_DOC, example = "digits", schema = @Schema(pattern = ModelNames.REGEX, maxLength = 64)) @PathVariable String name,

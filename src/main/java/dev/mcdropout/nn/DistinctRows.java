@@ -1,45 +1,73 @@
 package dev.mcdropout.nn;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The distinct rows of a request, as the network sees them (values in its data type, -0 = +0), with each
  * row's key ({@link Dropout#rowKey}). The predictor computes each distinct row once and hands its answer to
  * every copy: identical rows then get identical answers even where BLAS would round two positions of one
- * product differently, and a repeated row costs nothing.
+ * product differently, and a repeated row costs nothing. Built without an object per row: keys in a
+ * {@code long[]}, candidates found through an open-addressing table of row indices.
  */
-record DistinctRows(double[][] rows, long[] keys, int[] indexOf) {
+record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf) {
 
     static DistinctRows of(double[][] raw, DataType type) {
-        List<double[]> rows = new ArrayList<>();
-        List<Long> keys = new ArrayList<>();
-        Map<Long, List<Integer>> byKey = new HashMap<>();
-        int[] indexOf = new int[raw.length];
-        for (int r = 0; r < raw.length; r++) {
-            long key = Dropout.rowKey(raw[r], type);
-            List<Integer> candidates = byKey.computeIfAbsent(key, k -> new ArrayList<>(1));
+        return of(RowMatrix.of(raw, raw.length == 0 ? 0 : raw[0].length), type);
+    }
+
+    static DistinctRows of(RowMatrix raw, DataType type) {
+        int n = raw.rows();
+        int d = raw.columns();
+        double[] values = raw.values();
+        long[] rowKeys = new long[n];
+        for (int r = 0; r < n; r++) {
+            rowKeys[r] = Dropout.rowKey(values, r * d, d, type);
+        }
+        int[] indexOf = new int[n];
+        if (n == 1) {
+            return new DistinctRows(raw, rowKeys, indexOf);
+        }
+        // Open addressing over request rows: table holds (first request row of a distinct row) + 1, 0 = empty.
+        int capacity = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
+        int[] table = new int[capacity];
+        int[] distinctOf = new int[n];
+        int distinct = 0;
+        for (int r = 0; r < n; r++) {
+            long key = rowKeys[r];
+            int slot = (int) (Dropout.mix(key) & (capacity - 1));
             int found = -1;
-            for (int candidate : candidates) {
-                if (sameInput(rows.get(candidate), raw[r], type)) {
-                    found = candidate;
+            while (table[slot] != 0) {
+                int candidate = table[slot] - 1;
+                // A different row with the same 64-bit key (odds about 2^-64 per pair) stays a row of its own.
+                if (rowKeys[candidate] == key && sameInput(values, candidate * d, r * d, d, type)) {
+                    found = distinctOf[candidate];
                     break;
                 }
+                slot = (slot + 1) & (capacity - 1);
             }
             if (found < 0) {
-                // A different row with the same 64-bit key (odds about 2^-64 per pair) stays a row of its own.
-                found = rows.size();
-                rows.add(raw[r]);
-                keys.add(key);
-                candidates.add(found);
+                table[slot] = r + 1;
+                found = distinct++;
+                distinctOf[r] = found;
             }
             indexOf[r] = found;
         }
-        return new DistinctRows(rows.toArray(double[][]::new), keys.stream().mapToLong(Long::longValue).toArray(),
-                indexOf);
+        if (distinct == n) {
+            return new DistinctRows(raw, rowKeys, indexOf);
+        }
+        double[] compact = new double[distinct * d];
+        long[] keys = new long[distinct];
+        int next = 0;
+        for (int r = 0; r < n; r++) {
+            if (indexOf[r] == next) {
+                System.arraycopy(values, r * d, compact, next * d, d);
+                keys[next] = rowKeys[r];
+                next++;
+            }
+        }
+        return new DistinctRows(new RowMatrix(compact, distinct, d), keys, indexOf);
     }
 
     /** Per request row, the answer of its distinct row; copies get arrays of their own. */
@@ -64,12 +92,11 @@ record DistinctRows(double[][] rows, long[] keys, int[] indexOf) {
         return index;
     }
 
-    private static boolean sameInput(double[] a, double[] b, DataType type) {
-        if (a.length != b.length) {
-            return false;
-        }
-        for (int j = 0; j < a.length; j++) {
-            boolean same = type == DataType.FLOAT ? (float) a[j] == (float) b[j] : a[j] == b[j];
+    private static boolean sameInput(double[] values, int a, int b, int length, DataType type) {
+        for (int j = 0; j < length; j++) {
+            double x = values[a + j];
+            double y = values[b + j];
+            boolean same = type == DataType.FLOAT ? (float) x == (float) y : x == y;
             if (!same) {
                 return false;
             }

@@ -132,10 +132,16 @@ public final class Dropout {
      * difference over all 64 bits.
      */
     public static long rowKey(double[] row, DataType type) {
-        long h = row.length;
-        for (double v : row) {
-            long bits = type == DataType.FLOAT ? Float.floatToIntBits((float) v + 0f) & 0xFFFFFFFFL
-                    : Double.doubleToLongBits(v + 0.0);
+        return rowKey(row, 0, row.length, type);
+    }
+
+    /** {@link #rowKey(double[], DataType)} of the row {@code values[from .. from + length)}. */
+    public static long rowKey(double[] values, int from, int length, DataType type) {
+        long h = length;
+        boolean single = type == DataType.FLOAT;
+        for (int i = from, end = from + length; i < end; i++) {
+            double v = values[i];
+            long bits = single ? Float.floatToIntBits((float) v + 0f) & 0xFFFFFFFFL : Double.doubleToLongBits(v + 0.0);
             h = Long.rotateLeft(h ^ (bits * 0x9FB21C651E98DF25L), 29) * 0xBF58476D1CE4E5B9L;
         }
         return mix(h);

@@ -1,6 +1,5 @@
 package dev.mcdropout.nn;
 
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -103,10 +102,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
     }
 
     /**
-     * The rows of a matrix as Java arrays, read through NIO in one bulk copy (INDArray#toDoubleMatrix reads
-     * element by element; a cast to DOUBLE would allocate a native copy first).
+     * The rows of a matrix in one flat block, read through NIO in bulk (INDArray#toDoubleMatrix reads element
+     * by element; a cast to DOUBLE would allocate a native copy first).
      */
-    private static double[][] rowsOf(INDArray raw) {
+    private static RowMatrix rowsOf(INDArray raw) {
         INDArray c = raw.ordering() == 'c' && !raw.isView() && raw.data().length() == raw.length() ? raw
                 : raw.dup('c');
         if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
@@ -114,23 +113,20 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
         int rows = (int) c.rows();
         int cols = (int) c.columns();
-        double[][] out = new double[rows][cols];
+        double[] out = new double[Math.multiplyExact(rows, cols)];
         if (c.dataType() == DataType.DOUBLE) {
-            DoubleBuffer values = c.data().asNioDouble();
-            for (int r = 0; r < rows; r++) {
-                values.get(r * cols, out[r], 0, cols);
-            }
+            c.data().asNioDouble().get(0, out, 0, out.length);
         } else {
             FloatBuffer values = c.data().asNioFloat();
             float[] row = new float[cols];
             for (int r = 0; r < rows; r++) {
                 values.get(r * cols, row, 0, cols);
                 for (int j = 0; j < cols; j++) {
-                    out[r][j] = row[j];
+                    out[r * cols + j] = row[j];
                 }
             }
         }
-        return out;
+        return new RowMatrix(out, rows, cols);
     }
 
     /**
@@ -140,11 +136,36 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     public List<Uncertainty> predict(Network network, double[][] raw, int samples, MaskSource masks,
                                      boolean includeScores) {
+        if (raw.length == 0) {
+            throw new IllegalArgumentException("expected at least one row");
+        }
+        for (double[] row : raw) {
+            if (row.length != network.inputs()) {
+                throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + row.length);
+            }
+        }
+        return predict(network, RowMatrix.of(raw, network.inputs()), samples, masks, includeScores);
+    }
+
+    /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows in one flat block (a parsed request). */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, long seed, boolean includeScores) {
+        return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
+    }
+
+    /**
+     * As {@link #predict(Network, double[][], int, MaskSource, boolean)} for rows in one flat block: no array
+     * per row is made on the way.
+     */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
+                                     boolean includeScores) {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
-        if (raw.length == 0) {
+        if (raw.rows() == 0) {
             throw new IllegalArgumentException("expected at least one row");
+        }
+        if (raw.columns() != network.inputs()) {
+            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
         INDArray x;

@@ -202,21 +202,30 @@ public final class Network {
      * copy: for a handful of rows that is far cheaper than three ND4J operations.
      */
     public INDArray standardizedMatrix(double[][] rows) {
+        return standardizedMatrix(RowMatrix.of(rows, inputs()));
+    }
+
+    /** {@link #standardizedMatrix(double[][])} of rows held in one flat block. */
+    public INDArray standardizedMatrix(RowMatrix raw) {
         int d = inputs();
-        if (rows.length == 0) {
+        int n = raw.rows();
+        if (n == 0) {
             throw new IllegalArgumentException("expected at least one row");
         }
-        INDArray out = Nd4j.createUninitialized(dataType, new long[] {rows.length, d}, 'c');
+        if (raw.columns() != d) {
+            throw new IllegalArgumentException("each row needs " + d + " features, got " + raw.columns());
+        }
+        double[] in = raw.values();
+        INDArray out = Nd4j.createUninitialized(dataType, new long[] {n, d}, 'c');
         // One row of scratch and a bulk copy per row: no heap copy of the whole matrix.
         if (dataType == DataType.FLOAT) {
             FloatBuffer target = out.data().asNioFloat();
             float[] values = new float[d];
-            for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r], d);
-                for (int j = 0; j < d; j++) {
-                    values[j] = (float) ((rows[r][j] - mean[j]) * inverseStd[j]);
+            for (int r = 0, i = 0; r < n; r++) {
+                for (int j = 0; j < d; j++, i++) {
+                    values[j] = (float) ((in[i] - mean[j]) * inverseStd[j]);
                     if (!Float.isFinite(values[j])) {
-                        throw outOfRange(rows[r][j], r, j);
+                        throw outOfRange(in[i], r, j);
                     }
                 }
                 target.put(r * d, values, 0, d);
@@ -224,12 +233,11 @@ public final class Network {
         } else {
             DoubleBuffer target = out.data().asNioDouble();
             double[] values = new double[d];
-            for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r], d);
-                for (int j = 0; j < d; j++) {
-                    values[j] = (rows[r][j] - mean[j]) * inverseStd[j];
+            for (int r = 0, i = 0; r < n; r++) {
+                for (int j = 0; j < d; j++, i++) {
+                    values[j] = (in[i] - mean[j]) * inverseStd[j];
                     if (!Double.isFinite(values[j])) {
-                        throw outOfRange(rows[r][j], r, j);
+                        throw outOfRange(in[i], r, j);
                     }
                 }
                 target.put(r * d, values, 0, d);

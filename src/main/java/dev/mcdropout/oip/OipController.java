@@ -4,6 +4,7 @@ import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelNames;
 import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.nn.Network;
+import dev.mcdropout.nn.RowMatrix;
 import dev.mcdropout.oip.OipDtos.InferenceRequest;
 import dev.mcdropout.oip.OipDtos.InferenceResponse;
 import dev.mcdropout.oip.OipDtos.ModelMetadata;
@@ -20,9 +21,13 @@ import dev.mcdropout.system.ProblemException;
 import io.swagger.v3.oas.annotations.Hidden;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.PushbackInputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,12 +39,14 @@ import org.springframework.boot.info.BuildProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.http.server.ServletServerHttpRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -69,10 +76,12 @@ public class OipController {
     private final ApplicationAvailability availability;
     private final String version;
     private final JsonMapper json = JsonMapper.builder().build();
+    private final JsonMapper mapper;
 
     public OipController(PredictService service, ModelRegistry registry, McDropoutMetrics metrics,
                          McDropoutProperties properties, ApplicationAvailability availability,
-                         ObjectProvider<BuildProperties> build) {
+                         ObjectProvider<BuildProperties> build, JsonMapper mapper) {
+        this.mapper = mapper;
         this.service = service;
         this.registry = registry;
         this.metrics = metrics;
@@ -171,7 +180,9 @@ public class OipController {
                     response's parameters hold the values used. Outputs: probabilities_mean and probabilities_std FP32 \
                     [B, classes], predictive_entropy, mutual_information, variation_ratio FP32 [B], predicted_class BYTES \
                     [B]; a requested outputs list limits what is returned. Same limits, admission and metrics as POST \
-                    /predict.""")
+                    /predict.""",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = InferenceRequest.class))))
     @ApiResponse(responseCode = "200", description = "The outputs")
     @ApiResponse(responseCode = "400", description = "Malformed request, wrong shape, datatype or data, unknown output, invalid parameter, or a limit exceeded")
     @ApiResponse(responseCode = "404", description = "Unknown model, or no active version")
@@ -181,12 +192,14 @@ public class OipController {
     @PostMapping(path = "/v2/models/{name}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse infer(@Parameter(example = "digits") @PathVariable String name,
-                                   @RequestBody(required = false) InferenceRequest request) {
+                                   @Parameter(hidden = true) HttpServletRequest request) {
         return inferTimed(name, null, request);
     }
 
     @Operation(operationId = "oipInferVersion", summary = "OIP inference (one version)",
-            description = "As oipInfer, with the version given in the path.")
+            description = "As oipInfer, with the version given in the path.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = InferenceRequest.class))))
     @ApiResponse(responseCode = "200", description = "The outputs")
     @ApiResponse(responseCode = "400", description = "Malformed request, wrong shape, datatype or data, unknown output, invalid parameter, or a limit exceeded")
     @ApiResponse(responseCode = "404", description = "Unknown model or version")
@@ -197,7 +210,7 @@ public class OipController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse inferVersion(@Parameter(example = "digits") @PathVariable String name,
                                           @Parameter(description = "Version number, e.g. 1") @PathVariable String version,
-                                          @RequestBody(required = false) InferenceRequest request) {
+                                          @Parameter(hidden = true) HttpServletRequest request) {
         return inferTimed(name, version, request);
     }
 
@@ -217,25 +230,53 @@ public class OipController {
                 + "; see GET /v2 and /v2/models/{name}[/versions/{version}][/ready|/infer]");
     }
 
-    private InferenceResponse inferTimed(String name, String version, InferenceRequest request) {
+    private InferenceResponse inferTimed(String name, String version, HttpServletRequest http) {
         long start = System.nanoTime();
-        String modelTag = "unknown";
+        String[] modelTag = {"unknown"};
         String outcome = "server_error";
         try {
-            LoadedModel model = resolve(name, version);
-            modelTag = model.name();
-            InferenceResponse response = infer(model, request);
+            // Admitted first, as POST /predict: a pinned version's load and the tensor read from the body count
+            // against mcdropout.predict.max-concurrent.
+            InferenceResponse response = service.admitted(() -> {
+                LoadedModel model = resolve(name, version);
+                modelTag[0] = model.name();
+                return infer(model, read(http, model));
+            });
             outcome = "success";
             return response;
         } catch (ProblemException e) {
             outcome = e.status().is4xxClientError() ? "client_error" : "server_error";
             throw e;
+        } catch (HttpMessageNotReadableException e) {
+            outcome = "client_error";
+            throw e;
         } finally {
-            metrics.recordPredictLatency(modelTag, outcome, System.nanoTime() - start);
+            metrics.recordPredictLatency(modelTag[0], outcome, System.nanoTime() - start);
         }
     }
 
-    private InferenceResponse infer(LoadedModel model, InferenceRequest request) {
+    /** The body, with the input's data bounded by the model's width and max-rows while it is parsed; null if empty. */
+    private OipDtos.InferenceBody read(HttpServletRequest http, LoadedModel model) {
+        ServletServerHttpRequest message = new ServletServerHttpRequest(http);
+        try {
+            PushbackInputStream in = new PushbackInputStream(http.getInputStream(), 1);
+            int first = in.read();
+            if (first < 0) {
+                return null;
+            }
+            in.unread(first);
+            return mapper.readerFor(OipDtos.InferenceBody.class)
+                    .withAttribute(TensorDataDeserializer.Bounds.class, new TensorDataDeserializer.Bounds(
+                            model.network().inputs(), properties.limits().maxRows()))
+                    .readValue(in);
+        } catch (JacksonException e) {
+            throw new HttpMessageNotReadableException("JSON parse error: " + e.getOriginalMessage(), e, message);
+        } catch (IOException e) {
+            throw new HttpMessageNotReadableException("I/O error while reading the body: " + e.getMessage(), e, message);
+        }
+    }
+
+    private InferenceResponse infer(LoadedModel model, OipDtos.InferenceBody request) {
         if (request == null) {
             throw OipRequests.invalid("the request needs a JSON body: {\"inputs\": [{\"name\": \"" + INPUT
                     + "\", \"shape\": [1, " + model.network().inputs() + "], \"datatype\": \"FP32\", \"data\": [...]}]}");
@@ -244,9 +285,9 @@ public class OipController {
         List<String> outputs = OipRequests.outputs(request.outputs(), OUTPUTS);
         Integer mcSamples = OipRequests.mcSamples(request.parameters(), properties.limits().maxMcSamples());
         Long seed = OipRequests.seed(request.parameters());
-        double[][] rows = OipRequests.rows(request.inputs(), network.inputs(), properties.limits().maxRows(),
+        RowMatrix rows = OipRequests.rows(request.inputs(), network.inputs(), properties.limits().maxRows(),
                 model.name() + "' version " + model.version());
-        PredictResponse answer = service.predict(model, rows, mcSamples, seed, false);
+        PredictResponse answer = service.predictRows(model, rows, mcSamples == null ? 0 : mcSamples, seed, false);
 
         int b = answer.predictions().size();
         long classes = answer.classes().size();

@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
  * JSON shapes of the Open Inference Protocol V2 REST API, named as the specification names them
@@ -98,5 +99,20 @@ public final class OipDtos {
 
     @Schema(name = "OipError", description = "$inference_error_response: what went wrong and what to fix")
     public record OipError(@Schema(example = "input 'input' has 63 numbers per row; model 'digits' version 1 takes 64") String error) {
+    }
+
+    /**
+     * An inference request as it is read ({@link InferenceRequest} is its documented shape): the input's
+     * {@code data} straight into a bounded block ({@link TensorDataDeserializer}), its {@code shape} kept to its
+     * first dimensions ({@link OipBodies.ShapeDeserializer}).
+     */
+    record InferenceBody(String id, Map<String, Object> parameters, List<InputBody> inputs,
+                         List<RequestOutput> outputs) {
+    }
+
+    record InputBody(String name,
+                     @JsonDeserialize(using = OipBodies.ShapeDeserializer.class) OipBodies.Shape shape,
+                     String datatype, Map<String, Object> parameters,
+                     @JsonDeserialize(using = TensorDataDeserializer.class) TensorData data) {
     }
 }

@@ -4,7 +4,6 @@ import dev.mcdropout.oip.OipDtos.OipError;
 import dev.mcdropout.system.BodySizeLimitFilter;
 import dev.mcdropout.system.JsonErrors;
 import dev.mcdropout.system.ProblemException;
-import dev.mcdropout.system.RetryLaterException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +35,7 @@ class OipErrors {
     ResponseEntity<OipError> handle(Exception e, HttpServletRequest request) {
         ProblemException problem = clientCause(e);
         if (problem != null) {
-            HttpHeaders headers = new HttpHeaders();
-            if (problem instanceof RetryLaterException later) {
-                headers.set(HttpHeaders.RETRY_AFTER, Long.toString(later.retryAfterSeconds()));
-            }
-            return respond(problem.status(), problem.getMessage(), headers);
+            return respond(problem.getStatusCode(), problem.detail(), problem.getHeaders());
         }
         if (e instanceof HttpMessageNotReadableException unreadable) {
             return respond(HttpStatus.BAD_REQUEST, unreadable(unreadable), null);

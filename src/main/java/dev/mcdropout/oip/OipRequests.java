@@ -1,6 +1,6 @@
 package dev.mcdropout.oip;
 
-import dev.mcdropout.oip.OipDtos.RequestInput;
+import dev.mcdropout.nn.RowMatrix;
 import dev.mcdropout.oip.OipDtos.RequestOutput;
 import dev.mcdropout.system.ProblemException;
 import java.math.BigInteger;
@@ -78,9 +78,10 @@ final class OipRequests {
 
     /**
      * The single input tensor as rows: shape {@code [B, features]}, FP32 (or FP64), data flat (B x features
-     * numbers, row-major) or nested (B arrays of features numbers), as the protocol allows both.
+     * numbers, row-major) or nested (B arrays of features numbers), as the protocol allows both. The data
+     * arrives already parsed into a bounded block ({@link TensorDataDeserializer}).
      */
-    static double[][] rows(List<RequestInput> inputs, int features, int maxRows, String model) {
+    static RowMatrix rows(List<OipDtos.InputBody> inputs, int features, int maxRows, String model) {
         String example = "{\"name\": \"" + OipController.INPUT + "\", \"shape\": [1, " + features
                 + "], \"datatype\": \"FP32\", \"data\": [...]}";
         if (inputs == null || inputs.isEmpty()) {
@@ -89,7 +90,7 @@ final class OipRequests {
         if (inputs.size() > 1) {
             throw invalid("model '" + model + " takes one input tensor, the request has " + inputs.size());
         }
-        RequestInput input = inputs.get(0);
+        OipDtos.InputBody input = inputs.get(0);
         if (input == null) {
             throw invalid("inputs[0] is null; send " + example);
         }
@@ -116,55 +117,41 @@ final class OipRequests {
             throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-rows",
                     name + " has " + b + " rows, more than the " + maxRows + " allowed");
         }
-        List<Object> data = input.data();
+        TensorData data = input.data();
         if (data == null) {
             throw invalid(name + " needs \"data\": an array of " + b * f + " numbers, flat or as " + b
                     + " arrays of " + f);
         }
-        // Sizes are checked against the data before anything is allocated: the data is bounded by the body limit,
-        // the declared shape is not.
         int rowsCount = (int) b;
-        if (!data.isEmpty() && data.get(0) instanceof List<?>) {
-            if (data.size() != rowsCount) {
-                throw invalid(name + " has shape " + shape + " but its nested data has " + data.size() + " rows");
+        TensorData.Problem problem = data.problem;
+        if (data.nested) {
+            if (data.size != rowsCount) {
+                throw invalid(name + " has shape " + shape + " but its nested data has " + data.size + " rows");
             }
-            double[][] rows = new double[rowsCount][];
-            for (int i = 0; i < rowsCount; i++) {
-                if (!(data.get(i) instanceof List<?> row) || row.size() != features) {
-                    throw invalid(name + " data[" + i + "] must be an array of " + features + " numbers, like every row");
+            if (problem != null) {
+                if (problem.kind() == TensorData.Kind.ROW) {
+                    throw invalid(name + " data[" + problem.row() + "] must be an array of " + features
+                            + " numbers, like every row");
                 }
-                rows[i] = new double[features];
-                for (int j = 0; j < features; j++) {
-                    rows[i][j] = number(row.get(j), name, "data[" + i + "][" + j + "]");
-                }
+                throw notANumber(problem, name, "data[" + problem.row() + "][" + problem.column() + "]");
             }
-            return rows;
-        }
-        if (data.size() != b * f) {
-            throw invalid(name + " has shape " + shape + " (" + b * f + " numbers) but its data has " + data.size());
-        }
-        double[][] rows = new double[rowsCount][];
-        for (int i = 0; i < rowsCount; i++) {
-            rows[i] = new double[features];
-            for (int j = 0; j < features; j++) {
-                int k = i * features + j;
-                rows[i][j] = number(data.get(k), name, "data[" + k + "]");
+        } else {
+            if (data.size != b * f) {
+                throw invalid(name + " has shape " + shape + " (" + b * f + " numbers) but its data has " + data.size);
+            }
+            if (problem != null) {
+                throw notANumber(problem, name, "data[" + problem.row() + "]");
             }
         }
-        return rows;
+        // shape, size and every entry checked: the block holds exactly b rows of the model's width
+        return new RowMatrix(data.values, rowsCount, features);
     }
 
-    private static double number(Object value, String input, String where) {
-        if (!(value instanceof Number n)) {
-            throw invalid(input + " " + where + " is " + (value == null ? "null" : value instanceof List ? "an array"
-                    : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "not a number")
-                    + "; the data must be numbers");
+    private static ProblemException notANumber(TensorData.Problem problem, String input, String where) {
+        if (problem.kind() == TensorData.Kind.NON_FINITE) {
+            return invalid(input + " " + where + " is not a finite number");
         }
-        double v = n.doubleValue();
-        if (!Double.isFinite(v)) {
-            throw invalid(input + " " + where + " is not a finite number");
-        }
-        return v;
+        return invalid(input + " " + where + " is " + problem.kind().description + "; the data must be numbers");
     }
 
     private static String describe(Object value) {

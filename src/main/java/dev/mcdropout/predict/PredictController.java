@@ -8,12 +8,15 @@ import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.system.ProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import org.springframework.http.MediaType;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -41,7 +44,9 @@ public class PredictController {
                     bit for bit, and a row sent with other rows, or to another machine, the same answer to \
                     floating-point rounding (within 1e-5). Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
                     mcdropout.limits.max-rows (10000), rows x mcSamples <= mcdropout.limits.max-row-samples (10^7), \
-                    body <= mcdropout.limits.max-predict-body (16 MiB).""")
+                    body <= mcdropout.limits.max-predict-body (16 MiB).""",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = PredictRequest.class))))
     @ApiResponse(responseCode = "200", description = "One prediction per row, in request order")
     @ApiResponse(responseCode = "400", description = "Malformed JSON, a non-finite or non-numeric value, a value too large for the model to compute with, an invalid parameter, or a limit exceeded")
     @ApiResponse(responseCode = "404", description = "Unknown model or version, or the model has no active version")
@@ -52,7 +57,7 @@ public class PredictController {
     @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
     @PostMapping(path = "/predict", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public PredictResponse predict(
-            @RequestBody PredictRequest request,
+            @Parameter(hidden = true) HttpServletRequest request,
             @Parameter(description = "Stochastic forward passes; 0 or absent: one deterministic pass", example = "100")
             @RequestParam(required = false) Integer mcSamples,
             @Parameter(description = "Seed of the dropout masks (any 64-bit integer); absent: one is drawn and returned", example = "7")
@@ -62,21 +67,30 @@ public class PredictController {
             @Parameter(description = "Extra fields: 'scores' adds scoresMean and scoresStd (raw class scores); e.g. include=scores")
             @RequestParam(required = false) List<String> include) {
         long start = System.nanoTime();
-        String modelTag = "unknown";
+        String[] modelTag = {"unknown"};
         String outcome = "server_error";
         try {
             boolean scores = parseInclude(include);
-            LoadedModel resolved = service.resolve(PredictService.ModelSelector.parse(model, defaultModel));
-            modelTag = resolved.name();
-            PredictResponse response = service.predict(resolved, request == null ? null : request.instances(),
-                    mcSamples, seed, scores);
+            PredictService.ModelSelector selector = PredictService.ModelSelector.parse(model, defaultModel);
+            int samples = service.mcSamples(mcSamples);
+            // Admitted first: a pinned version's load, the rows read from the body and the engine's work all
+            // happen within mcdropout.predict.max-concurrent.
+            PredictResponse response = service.admitted(() -> {
+                LoadedModel resolved = service.resolve(selector);
+                modelTag[0] = resolved.name();
+                ParsedInstances rows = service.readInstances(request, resolved, samples);
+                return service.predict(resolved, rows, samples, seed, scores);
+            });
             outcome = "success";
             return response;
         } catch (ProblemException e) {
             outcome = e.status().is4xxClientError() ? "client_error" : "server_error";
             throw e;
+        } catch (HttpMessageNotReadableException e) {
+            outcome = "client_error";
+            throw e;
         } finally {
-            metrics.recordPredictLatency(modelTag, outcome, System.nanoTime() - start);
+            metrics.recordPredictLatency(modelTag[0], outcome, System.nanoTime() - start);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.mcdropout.nn.InputOutOfRangeException;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.NonFiniteResultException;
+import dev.mcdropout.nn.RowMatrix;
 import dev.mcdropout.nn.Uncertainty;
 import dev.mcdropout.predict.PredictDtos.ModelRef;
 import dev.mcdropout.predict.PredictDtos.Prediction;
@@ -14,6 +15,9 @@ import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.system.ProblemException;
 import io.micrometer.core.instrument.DistributionSummary;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.PushbackInputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +26,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.http.server.ServletServerHttpRequest;
 import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Checks a prediction request against the limits and the model, then hands it to the engine. The model is
@@ -42,9 +50,11 @@ public class PredictService {
     private final McDropoutMetrics metrics;
     private final Semaphore admission;
     private final SecureRandom seeds = new SecureRandom();
+    private final JsonMapper json;
 
     public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
-                          McDropoutMetrics metrics) {
+                          McDropoutMetrics metrics, JsonMapper json) {
+        this.json = json;
         this.registry = registry;
         this.predictor = predictor;
         this.properties = properties;
@@ -78,8 +88,8 @@ public class PredictService {
         return registry.resolve(selector.name(), selector.version());
     }
 
-    public PredictResponse predict(LoadedModel model, double[][] instances, Integer mcSamplesParam, Long seedParam,
-                                   boolean includeScores) {
+    /** 400 for an mcSamples that is negative or over {@code max-mc-samples}; checked before anything waits. */
+    public int mcSamples(Integer mcSamplesParam) {
         int mcSamples = mcSamplesParam == null ? 0 : mcSamplesParam;
         McDropoutProperties.Limits limits = properties.limits();
         if (mcSamples < 0) {
@@ -90,17 +100,83 @@ public class PredictService {
             throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
                     "mcSamples is " + mcSamples + ", more than the " + limits.maxMcSamples() + " allowed");
         }
+        return mcSamples;
+    }
+
+    /**
+     * Rows a request with {@code mcSamples} passes may bring: {@code max-rows}, or fewer where rows x mcSamples
+     * reaches {@code max-row-samples} first. A parser keeps no more than this many.
+     */
+    public int rowsAllowed(int mcSamples) {
+        McDropoutProperties.Limits limits = properties.limits();
+        return (int) Math.max(1, Math.min(limits.maxRows(), limits.maxRowSamples() / Math.max(1, mcSamples)));
+    }
+
+    /**
+     * Reads the JSON body of {@code POST /predict} for {@code model}: {@code instances} straight into one
+     * block, bounded while parsing by the model's width and {@link #rowsAllowed}. Call it once admitted
+     * ({@link #admitted}): the block is memory the admission accounts for. A body that is not valid JSON is
+     * an {@link HttpMessageNotReadableException}, answered as the framework's own binding would be.
+     */
+    public ParsedInstances readInstances(HttpServletRequest request, LoadedModel model, int mcSamples) {
+        RowLimits rowLimits = new RowLimits(model.network().inputs(), rowsAllowed(mcSamples));
+        ServletServerHttpRequest message = new ServletServerHttpRequest(request);
+        try {
+            PushbackInputStream in = new PushbackInputStream(request.getInputStream(), 1);
+            int first = in.read();
+            if (first < 0) {
+                throw new HttpMessageNotReadableException("Required request body is missing", message);
+            }
+            in.unread(first);
+            PredictBody body = json.readerFor(PredictBody.class).withAttribute(RowLimits.class, rowLimits).readValue(in);
+            if (body == null) {
+                // a JSON null, as the framework's required @RequestBody took it
+                throw new HttpMessageNotReadableException("Required request body is missing", message);
+            }
+            return body.instances();
+        } catch (JacksonException e) {
+            throw new HttpMessageNotReadableException("JSON parse error: " + e.getOriginalMessage(), e, message);
+        } catch (IOException e) {
+            throw new HttpMessageNotReadableException("I/O error while reading the body: " + e.getMessage(), e, message);
+        }
+    }
+
+    /**
+     * Checks parsed rows against the limits and the model, runs the engine (the caller holds an admission,
+     * {@link #admitted}) and summarises each row.
+     */
+    public PredictResponse predict(LoadedModel model, ParsedInstances instances, int mcSamples, Long seedParam,
+                                   boolean includeScores) {
+        McDropoutProperties.Limits limits = properties.limits();
         Network network = model.network();
-        double[][] rows = checkRows(instances, network.inputs(), limits);
-        long rowSamples = (long) rows.length * Math.max(1, mcSamples);
+        checkRows(instances, network.inputs(), limits);
+        long rowSamples = (long) instances.rows() * Math.max(1, mcSamples);
         if (rowSamples > limits.maxRowSamples()) {
             throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-row-samples",
-                    rows.length + " rows x " + mcSamples + " mcSamples = " + rowSamples + " passes over a row, more than the "
+                    instances.rows() + " rows x " + mcSamples + " mcSamples = " + rowSamples + " passes over a row, more than the "
+                            + limits.maxRowSamples() + " allowed per request; send fewer rows or fewer mcSamples");
+        }
+        // every row was kept: within max-rows and max-row-samples, the parser's bounds
+        return predictRows(model, instances.matrix(), mcSamples, seedParam, includeScores);
+    }
+
+    /**
+     * As {@link #predict(LoadedModel, ParsedInstances, int, Long, boolean)} for rows already checked against
+     * the model (the Open Inference Protocol's tensor): the rows x mcSamples limit, then the engine.
+     */
+    public PredictResponse predictRows(LoadedModel model, RowMatrix rows, int mcSamples, Long seedParam,
+                                       boolean includeScores) {
+        McDropoutProperties.Limits limits = properties.limits();
+        Network network = model.network();
+        long rowSamples = (long) rows.rows() * Math.max(1, mcSamples);
+        if (rowSamples > limits.maxRowSamples()) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-row-samples",
+                    rows.rows() + " rows x " + mcSamples + " mcSamples = " + rowSamples + " passes over a row, more than the "
                             + limits.maxRowSamples() + " allowed per request; send fewer rows or fewer mcSamples");
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
 
-        List<Uncertainty> results = runAdmitted(() -> engine(model, rows, mcSamples, seed, includeScores));
+        List<Uncertainty> results = engine(model, rows, mcSamples, seed, includeScores);
 
         List<String> classes = network.classes();
         List<Prediction> predictions = new ArrayList<>(results.size());
@@ -113,12 +189,12 @@ public class PredictService {
             entropy.record(u.predictiveEntropy());
             mutualInformation.record(u.mutualInformation());
         }
-        metrics.recordRequestShape(model.name(), rows.length, mcSamples);
+        metrics.recordRequestShape(model.name(), rows.rows(), mcSamples);
         return new PredictResponse(new ModelRef(model.name(), model.version()), mcSamples, seed, classes, predictions);
     }
 
     /** The engine's answer, or a problem: a value it cannot compute with, or a result that is not finite. */
-    private List<Uncertainty> engine(LoadedModel model, double[][] rows, int mcSamples, long seed,
+    private List<Uncertainty> engine(LoadedModel model, RowMatrix rows, int mcSamples, long seed,
                                      boolean includeScores) {
         try {
             return predictor.predict(model.network(), rows, mcSamples, seed, includeScores);
@@ -138,42 +214,36 @@ public class PredictService {
         }
     }
 
-    private static double[][] checkRows(double[][] instances, int features, McDropoutProperties.Limits limits) {
-        if (instances == null || instances.length == 0) {
+    private static void checkRows(ParsedInstances instances, int features, McDropoutProperties.Limits limits) {
+        if (instances == null || instances.rows() == 0) {
             throw ProblemException.badRequest("invalid-instances", "No instances",
                     "send at least one row in \"instances\", e.g. {\"instances\": [[...]]} with " + features + " numbers per row");
         }
-        if (instances.length > limits.maxRows()) {
+        if (instances.rows() > limits.maxRows()) {
             throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-rows",
-                    "the request has " + instances.length + " rows, more than the " + limits.maxRows() + " allowed");
+                    "the request has " + instances.rows() + " rows, more than the " + limits.maxRows() + " allowed");
         }
-        List<String> errors = new ArrayList<>();
-        for (int i = 0; i < instances.length && errors.size() < 10; i++) {
-            double[] row = instances[i];
-            if (row == null) {
-                errors.add("instances[" + i + "] is null; each row must be an array of " + features + " numbers");
-                continue;
-            }
-            if (row.length != features) {
-                errors.add("instances[" + i + "] has " + row.length + " features, the model expects " + features);
-                continue;
-            }
-            for (int j = 0; j < row.length; j++) {
-                if (!Double.isFinite(row[j])) {
-                    errors.add("instances[" + i + "][" + j + "] is not a finite number");
-                    break;
-                }
-            }
-        }
-        if (!errors.isEmpty()) {
-            boolean shape = errors.stream().anyMatch(e -> e.contains("features") || e.contains("null"));
+        // The first ten problems, each with its kind: a row that does not fit the model (422) outranks a value
+        // that is not a finite number (400).
+        List<ParsedInstances.RowProblem> problems = instances.problems();
+        if (!problems.isEmpty()) {
+            boolean shape = problems.stream().anyMatch(e -> e.kind() == ParsedInstances.Kind.SHAPE);
+            List<String> errors = problems.stream().map(ParsedInstances.RowProblem::message).toList();
             throw new ProblemException(shape ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.BAD_REQUEST,
                     shape ? "feature-count-mismatch" : "invalid-number",
                     shape ? "Rows do not fit the model" : "Invalid number",
                     errors.get(0) + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : ""),
                     errors);
         }
-        return instances;
+    }
+
+    /**
+     * Runs {@code work} holding one of {@code mcdropout.predict.max-concurrent} admissions, or answers 503 after
+     * waiting {@code queue-timeout}. Everything that costs memory or CPU in proportion to a request (loading a
+     * pinned version, reading its rows, the engine) happens inside.
+     */
+    public <T> T admitted(java.util.function.Supplier<T> work) {
+        return runAdmitted(work);
     }
 
     private <T> T runAdmitted(java.util.function.Supplier<T> work) {

@@ -18,20 +18,36 @@ public class ApiKeyInterceptor implements HandlerInterceptor {
     public static final String HEADER = "X-API-Key";
 
     private final byte[] expectedDigest;
+    private final boolean artifactDownloadRequiresKey;
 
     public ApiKeyInterceptor(McDropoutProperties properties) {
         McDropoutProperties.Security security = properties.security();
         this.expectedDigest = security.hasApiKey() ? sha256(security.apiKey()) : null;
+        this.artifactDownloadRequiresKey = security.artifactDownloadRequiresKey();
     }
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        if (handler instanceof HandlerMethod method
-                && (method.hasMethodAnnotation(RequiresApiKey.class)
-                    || method.getBeanType().isAnnotationPresent(RequiresApiKey.class))) {
-            check(request.getHeader(HEADER), request.getRemoteAddr());
+        if (handler instanceof HandlerMethod method) {
+            RequiresApiKey required = method.getMethodAnnotation(RequiresApiKey.class);
+            if (required == null) {
+                required = method.getBeanType().getAnnotation(RequiresApiKey.class);
+            }
+            if (required != null && (required.value() == RequiresApiKey.When.ALWAYS || artifactDownloadRequiresKey)) {
+                // getRemoteAddr is the TCP peer: server.forward-headers-strategy is none unless set explicitly
+                check(request.getHeader(HEADER), request.getRemoteAddr());
+            }
         }
         return true;
+    }
+
+    /** Whether a request may see what the key protects (health details, say), without a problem if not. */
+    public boolean isAuthorized(String presentedKey, String remoteAddress) {
+        if (expectedDigest == null) {
+            return isLoopback(remoteAddress);
+        }
+        return presentedKey != null && !presentedKey.isEmpty()
+                && MessageDigest.isEqual(expectedDigest, sha256(presentedKey));
     }
 
     /** Throws a 401/403 problem unless the caller may mutate. */

@@ -23,10 +23,16 @@ public record ApiProblem(
         @Schema(description = "Offending fields, parameters or limits, when known",
                 example = "[\"mcdropout.limits.max-mc-samples\"]") List<String> errors) {
 
+    /**
+     * The body of {@code problem}; a relative {@code type} (a slug such as {@code limit-exceeded}) is written
+     * after {@code typeBase} ({@code mcdropout.problems.type-base}), an absolute one as it is.
+     */
     @SuppressWarnings("unchecked")
-    public static ApiProblem from(ProblemDetail problem) {
+    public static ApiProblem from(ProblemDetail problem, String typeBase) {
         Object errors = problem.getProperties() == null ? null : problem.getProperties().get("errors");
-        return new ApiProblem(problem.getType() == null ? null : problem.getType().toString(), problem.getTitle(),
+        java.net.URI type = problem.getType();
+        String typeText = type == null ? null : type.isAbsolute() ? type.toString() : typeBase + type;
+        return new ApiProblem(typeText, problem.getTitle(),
                 problem.getStatus(), problem.getDetail(),
                 problem.getInstance() == null ? null : problem.getInstance().toString(),
                 errors instanceof List<?> list ? (List<String>) list : List.of());

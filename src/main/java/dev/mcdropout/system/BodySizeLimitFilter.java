@@ -13,9 +13,11 @@ import java.util.List;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Caps request bodies of every content type. Tomcat's form limit does not apply to JSON or zip bodies, so
@@ -27,12 +29,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final List<BodyLimitRule> rules;
     private final DataSize defaultLimit;
+    private final String typeBase;
 
     public BodySizeLimitFilter(List<BodyLimitRule> rules, McDropoutProperties properties) {
         this.rules = List.copyOf(rules);
         this.defaultLimit = properties.limits().maxPredictBody();
+        this.typeBase = properties.problems().typeBase();
     }
 
     @Override
@@ -70,20 +76,21 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         return bytes + " bytes";
     }
 
-    private static void reject(HttpServletRequest request, HttpServletResponse response, String property,
-                               String detail) throws IOException {
+    private void reject(HttpServletRequest request, HttpServletResponse response, String property,
+                        String detail) throws IOException {
         ProblemException p = ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, property, detail);
         response.setStatus(p.status().value());
         // JSON is UTF-8 by definition (RFC 8259), so no charset parameter, as Spring writes problems.
         response.setContentType("application/problem+json");
         // Ask the client to stop sending: we will not read the rest of the body.
         response.setHeader("Connection", "close");
-        byte[] body = Problems.json(p.status().value(), p.type(), p.title(), p.getMessage(),
-                request.getRequestURI(), p.errors()).getBytes(StandardCharsets.UTF_8);
+        ProblemDetail problem = p.getBody();
+        problem.setInstance(java.net.URI.create(ProblemAdvice.safePath(request.getRequestURI())));
+        byte[] body = JSON.writeValueAsBytes(ApiProblem.from(problem, typeBase));
         if (request.getRequestURI().startsWith(request.getContextPath() + "/v2/")) {
             // The Open Inference Protocol's error object, {"error": "..."}, rather than a problem.
             response.setContentType("application/json");
-            body = ("{\"error\":" + Problems.quote(p.getMessage()) + "}").getBytes(StandardCharsets.UTF_8);
+            body = JSON.writeValueAsBytes(java.util.Map.of("error", p.detail()));
         }
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

@@ -72,6 +72,15 @@ public class McDropoutMetrics {
         reloads(model).increment();
     }
 
+    /** A version that is not active read from the store on demand (a pinned prediction or a version's metadata). */
+    public void recordLoad(String model) {
+        Counter.builder("mcdropout.model.loads")
+                .description("Model versions read from the store on demand (pinned, not cached)")
+                .tag("model", model)
+                .register(registry)
+                .increment();
+    }
+
     private Counter reloads(String model) {
         return Counter.builder("mcdropout.model.reloads")
                 .description("Active versions swapped in by the store rescan (another replica changed the active pointer)")

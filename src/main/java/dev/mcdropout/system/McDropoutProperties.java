@@ -21,11 +21,12 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param defaultModel model used when a prediction names none; trained at first start when the store is empty
  * @param store        where model artifacts are kept
- * @param security     API key of the mutating endpoints
+ * @param security     API key of the mutating endpoints (and of artifact downloads and health details)
  * @param limits       what one prediction or artifact upload may ask of the service
  * @param predict      the Monte Carlo predictor's threads and admission
  * @param nd4j         ND4J's native threads
  * @param startup      what happens at first start with an empty store
+ * @param problems     how error bodies (RFC 9457 problems) name their types
  */
 @Validated
 @ConfigurationProperties("mcdropout")
@@ -36,7 +37,8 @@ public record McDropoutProperties(
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Predict predict,
         @DefaultValue @Valid @NotNull Nd4jSettings nd4j,
-        @DefaultValue @Valid @NotNull Startup startup) {
+        @DefaultValue @Valid @NotNull Startup startup,
+        @DefaultValue @Valid @NotNull ProblemTypes problems) {
 
     /**
      * Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model.
@@ -59,15 +61,32 @@ public record McDropoutProperties(
     }
 
     /**
-     * {@code apiKey} unset: mutating endpoints accept loopback clients only. Set: they require header
-     * {@code X-API-Key} with this value.
+     * {@code apiKey} unset: mutating endpoints accept loopback clients only (the TCP peer's address; forwarded
+     * headers count only where {@code server.forward-headers-strategy} is set explicitly). Set: they require
+     * header {@code X-API-Key} with this value. A blank key is a configuration error, not "no key". Without a
+     * key the service refuses to start where a loopback peer may be a proxy for anyone (a cloud platform such
+     * as Kubernetes is detected, or forwarded headers are trusted) unless {@code allowNoKeyBehindProxy} says so.
      *
-     * @param apiKey key the mutating endpoints require in header X-API-Key; unset: loopback clients only
+     * @param apiKey key the mutating endpoints require in header X-API-Key; unset: loopback clients only; blank: an error
+     * @param allowNoKeyBehindProxy start without an API key even on a detected cloud platform (Kubernetes, Cloud
+     *                              Foundry, ...) or with forwarded headers trusted, where loopback peers may be
+     *                              proxies; mutating endpoints then still accept loopback peers only
+     * @param artifactDownloadRequiresKey GET .../artifact (the model's weights) needs the API key (or, with no
+     *                                    key configured, a loopback client), like the mutating endpoints
      */
-    public record Security(String apiKey) {
+    public record Security(
+            String apiKey,
+            @DefaultValue("false") boolean allowNoKeyBehindProxy,
+            @DefaultValue("true") boolean artifactDownloadRequiresKey) {
 
         public boolean hasApiKey() {
-            return apiKey != null && !apiKey.isBlank();
+            return apiKey != null;
+        }
+
+        /** Blank is refused: an empty MCDROPOUT_SECURITY_API_KEY must not silently mean "no key". */
+        @AssertTrue(message = "api-key must not be blank: remove it for loopback-only access, or set a real key")
+        public boolean isApiKeyNotBlank() {
+            return apiKey == null || !apiKey.isBlank();
         }
     }
 
@@ -106,13 +125,17 @@ public record McDropoutProperties(
      * {@code maxConcurrent}: predictions admitted at once; others wait up to {@code queueTimeout}.
      *
      * @param threads       threads of the Monte Carlo predictor's own pool, shared by all requests (0 = cores)
-     * @param maxConcurrent predictions admitted at once; more wait
-     * @param queueTimeout  how long a prediction waits for admission before a 503
+     * @param maxConcurrent predictions admitted at once; more wait. A prediction's body is read, and a pinned
+     *                      version loaded, only once it is admitted
+     * @param queueTimeout  how long a prediction waits for admission (or a version load for its slot) before a 503
+     * @param maxConcurrentLoads model versions that are not active (pinned with ?model=name:N, or described by
+     *                           GET /models/{name}/versions/{N}) read from the store at once; more wait
      */
     public record Predict(
             @DefaultValue("0") @Min(0) @Max(1024) int threads,
             @DefaultValue("8") @Min(1) @Max(10_000) int maxConcurrent,
-            @DefaultValue("30s") @NotNull Duration queueTimeout) {
+            @DefaultValue("30s") @NotNull Duration queueTimeout,
+            @DefaultValue("2") @Min(1) @Max(64) int maxConcurrentLoads) {
 
         public int effectiveThreads() {
             return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -135,5 +158,24 @@ public record McDropoutProperties(
      * @param seed              seed of that training
      */
     public record Startup(@DefaultValue("true") boolean trainDefaultModel, @DefaultValue("1") long seed) {
+    }
+
+    /**
+     * The {@code type} of every problem is this base followed by the problem's name ({@code limit-exceeded}).
+     *
+     * @param typeBase prefix of every problem type URI, e.g. https://docs.example.com/mcdropout/problems/ or
+     *                 https://docs.example.com/errors# (the name is appended as it is)
+     */
+    public record ProblemTypes(@DefaultValue(Problems.DEFAULT_TYPE_BASE) @NotBlank String typeBase) {
+
+        /** The base followed by a name must be an absolute URI. */
+        @AssertTrue(message = "type-base must be an absolute URI such as https://docs.example.com/problems/")
+        public boolean isTypeBaseAbsolute() {
+            try {
+                return typeBase == null || java.net.URI.create(typeBase + "limit-exceeded").isAbsolute();
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
     }
 }

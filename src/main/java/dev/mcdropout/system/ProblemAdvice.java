@@ -1,7 +1,6 @@
 package dev.mcdropout.system;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -16,14 +15,12 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
-import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
-import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
@@ -42,22 +39,12 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
-    @ExceptionHandler(ProblemException.class)
-    ResponseEntity<Object> handleProblem(ProblemException e, HttpServletRequest request) {
-        return respond(Problems.of(e.status(), e.type(), e.title(), e.getMessage(), e.errors()), request,
-                retryAfter(e));
-    }
+    private final String typeBase;
+    private final org.springframework.util.unit.DataSize maxTrainingBody;
 
-    // --- training (issue 4): Retry-After on 429/503 problems, broken multipart bodies ---
-
-    /** {@code Retry-After} for a {@link RetryLaterException} (the training queue's 429), else none. */
-    private static HttpHeaders retryAfter(ProblemException e) {
-        if (!(e instanceof RetryLaterException later)) {
-            return null;
-        }
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(later.retryAfterSeconds()));
-        return headers;
+    public ProblemAdvice(McDropoutProperties properties) {
+        this.typeBase = properties.problems().typeBase();
+        this.maxTrainingBody = properties.limits().maxTrainingBody();
     }
 
     /** A multipart body Tomcat cannot parse (bad boundary, truncated part) is the client's mistake. */
@@ -65,20 +52,18 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> handleMultipart(MultipartException e, HttpServletRequest request) {
         ProblemException cause = clientCause(e);
         if (cause != null) {
-            return handleProblem(cause, request);
+            return respond(cause.getBody(), request, cause.getHeaders());
         }
         return respond(Problems.of(HttpStatus.BAD_REQUEST, "invalid-multipart", "Invalid multipart body",
                 "the multipart/form-data body could not be read; send a well-formed form "
                         + "(for example curl -F data=@file.csv -F name=wine)", List.of()), request, null);
     }
 
-    // --- end training ---
-
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> handleUnexpected(Exception e, HttpServletRequest request) {
         ProblemException cause = clientCause(e);
         if (cause != null) {
-            return handleProblem(cause, request);
+            return respond(cause.getBody(), request, cause.getHeaders());
         }
         log.error("unexpected failure on {} {}", request.getMethod(), request.getRequestURI(), e);
         return respond(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
@@ -101,14 +86,22 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return null;
     }
 
+    /**
+     * Every exception the framework knows (its own and our {@link ProblemException}s, which are
+     * {@link org.springframework.web.ErrorResponseException}s) arrives here with its status and headers.
+     */
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode status, WebRequest request) {
         ProblemException cause = clientCause(ex);
         HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
         if (cause != null) {
-            return respond(Problems.of(cause.status(), cause.type(), cause.title(), cause.getMessage(),
-                    cause.errors()), servletRequest, headers);
+            HttpHeaders all = new HttpHeaders();
+            all.putAll(cause.getHeaders());
+            if (headers != null) {
+                all.putAll(headers);
+            }
+            return respond(cause.getBody(), servletRequest, all);
         }
         ProblemDetail problem = describe(ex, status, servletRequest);
         return respond(problem, servletRequest, headers);
@@ -163,22 +156,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                             + "; the API is described at /v3/api-docs", List.of());
         }
         if (ex instanceof MaxUploadSizeExceededException) {
-            return Problems.of(HttpStatus.CONTENT_TOO_LARGE, "limit-exceeded", "Request exceeds a limit",
-                    "the upload is larger than allowed; send a smaller file", List.of());
-        }
-        if (ex instanceof MethodArgumentNotValidException invalid) {
-            List<String> errors = new ArrayList<>();
-            invalid.getBindingResult().getFieldErrors().forEach(f -> errors.add(f.getField() + ": " + f.getDefaultMessage()));
-            invalid.getBindingResult().getGlobalErrors().forEach(g -> errors.add(g.getDefaultMessage()));
-            return Problems.of(status, "invalid-request", "Invalid request", "the request is invalid: "
-                    + String.join("; ", errors), errors);
-        }
-        if (ex instanceof HandlerMethodValidationException invalid) {
-            List<String> errors = new ArrayList<>();
-            invalid.getParameterValidationResults().forEach(r -> r.getResolvableErrors().forEach(e ->
-                    errors.add(r.getMethodParameter().getParameterName() + ": " + e.getDefaultMessage())));
-            return Problems.of(status, "invalid-request", "Invalid request", "the request is invalid: "
-                    + String.join("; ", errors), errors);
+            // multipart limits are mcdropout.limits.max-training-body (WebConfig#multipartConfigElement)
+            return ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, "max-training-body",
+                    "the multipart body is larger than the " + BodySizeLimitFilter.describe(maxTrainingBody)
+                            + " allowed; send a smaller file").getBody();
         }
         if (status.is5xxServerError()) {
             log.error("failure on {} {}", request.getMethod(), request.getRequestURI(), ex);
@@ -246,17 +227,25 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
-    private static ResponseEntity<Object> respond(ProblemDetail problem, HttpServletRequest request,
-                                                  HttpHeaders extra) {
+    private ResponseEntity<Object> respond(ProblemDetail problem, HttpServletRequest request, HttpHeaders extra) {
         if (problem.getInstance() == null) {
-            problem.setInstance(java.net.URI.create(safePath(request.getRequestURI())));
+            // on a copy: a problem exception may be thrown again (a cached one) for another path
+            ProblemDetail copy = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(problem.getStatus()),
+                    problem.getDetail());
+            copy.setType(problem.getType());
+            copy.setTitle(problem.getTitle());
+            if (problem.getProperties() != null) {
+                problem.getProperties().forEach(copy::setProperty);
+            }
+            copy.setInstance(java.net.URI.create(safePath(request.getRequestURI())));
+            problem = copy;
         }
         HttpHeaders headers = new HttpHeaders();
         if (extra != null) {
             headers.putAll(extra);
         }
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        return ResponseEntity.status(problem.getStatus()).headers(headers).body(ApiProblem.from(problem));
+        return ResponseEntity.status(problem.getStatus()).headers(headers).body(ApiProblem.from(problem, typeBase));
     }
 
     /** The request path as a URI reference, re-encoded so odd characters in it cannot break URI parsing. */

@@ -20,6 +20,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class ProblemErrorController implements ErrorController {
 
+    private final String typeBase;
+
+    public ProblemErrorController(McDropoutProperties properties) {
+        this.typeBase = properties.problems().typeBase();
+    }
+
     @RequestMapping("/error")
     ResponseEntity<ApiProblem> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
@@ -28,7 +34,7 @@ public class ProblemErrorController implements ErrorController {
         ProblemDetail problem;
         ProblemException cause = exception instanceof Throwable t ? ProblemAdvice.clientCause(t) : null;
         if (cause != null) {
-            problem = Problems.of(cause.status(), cause.type(), cause.title(), cause.getMessage(), cause.errors());
+            problem = Problems.of(cause.getStatusCode(), cause.type(), cause.title(), cause.detail(), cause.errors());
         } else {
             // No status attribute: a client asked for /error itself, which is no endpoint.
             HttpStatus status = code == null ? HttpStatus.NOT_FOUND
@@ -44,6 +50,6 @@ public class ProblemErrorController implements ErrorController {
         }
         problem.setInstance(java.net.URI.create(ProblemAdvice.safePath(uri instanceof String s ? s : "/error")));
         return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(ApiProblem.from(problem));
+                .body(ApiProblem.from(problem, typeBase));
     }
 }

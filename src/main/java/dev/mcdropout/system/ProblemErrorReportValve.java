@@ -6,9 +6,27 @@ import java.util.List;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import tools.jackson.databind.json.JsonMapper;
 
-/** Tomcat's last-resort error page, as a problem+json body without server details. */
+/**
+ * Tomcat's last-resort error page, as a problem+json body without server details, written by Jackson.
+ * {@link WebConfig} puts an instance with the configured type base into the host's pipeline.
+ */
 public class ProblemErrorReportValve extends ErrorReportValve {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String typeBase;
+
+    public ProblemErrorReportValve() {
+        this(Problems.DEFAULT_TYPE_BASE);
+    }
+
+    public ProblemErrorReportValve(String typeBase) {
+        this.typeBase = typeBase;
+    }
 
     @Override
     protected void report(Request request, Response response, Throwable throwable) {
@@ -23,8 +41,9 @@ public class ProblemErrorReportValve extends ErrorReportValve {
             String type = status == 400 ? "bad-request" : status >= 500 ? "internal-error" : "http-" + status;
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write(Problems.json(status, type, status >= 500 ? "Internal error" : "Bad request", detail,
-                        null, List.of()));
+                ProblemDetail problem = Problems.of(HttpStatusCode.valueOf(status), type,
+                        status >= 500 ? "Internal error" : "Bad request", detail, List.of());
+                writer.write(JSON.writeValueAsString(ApiProblem.from(problem, typeBase)));
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException e) {

@@ -15,4 +15,14 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.METHOD, ElementType.TYPE})
 public @interface RequiresApiKey {
+
+    /** When the key is needed. */
+    enum When {
+        /** Always: the mutating endpoints. */
+        ALWAYS,
+        /** While {@code mcdropout.security.artifact-download-requires-key} is true (the default). */
+        ARTIFACT_DOWNLOAD
+    }
+
+    When value() default When.ALWAYS;
 }

@@ -1,5 +1,6 @@
 package dev.mcdropout.system;
 
+import jakarta.servlet.MultipartConfigElement;
 import org.apache.catalina.Container;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
@@ -7,6 +8,7 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
@@ -15,14 +17,17 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 public class WebConfig implements WebMvcConfigurer {
 
     private final ApiKeyInterceptor apiKeyInterceptor;
+    private final McDropoutProperties properties;
 
-    public WebConfig(ApiKeyInterceptor apiKeyInterceptor) {
+    public WebConfig(ApiKeyInterceptor apiKeyInterceptor, McDropoutProperties properties) {
         this.apiKeyInterceptor = apiKeyInterceptor;
+        this.properties = properties;
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(apiKeyInterceptor);
+        // first: a request without the key learns nothing else (a training queue's 429, say)
+        registry.addInterceptor(apiKeyInterceptor).order(Ordered.HIGHEST_PRECEDENCE);
     }
 
     /**
@@ -35,13 +40,19 @@ public class WebConfig implements WebMvcConfigurer {
         return connector -> connector.setEncodedSolidusHandling("passthrough");
     }
 
-    /** Errors Tomcat raises before a request reaches the application (bad URIs) are problems too. */
+    /**
+     * Errors Tomcat raises before a request reaches the application (bad URIs) are problems too. The host adds
+     * an error report valve of the named class only when its pipeline has none, so ours, configured with the
+     * problem type base, is the one used.
+     */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        String typeBase = properties.problems().typeBase();
         return factory -> factory.addContextCustomizers(context -> {
             Container parent = context.getParent();
             if (parent instanceof StandardHost host) {
                 host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+                host.getPipeline().addValve(new ProblemErrorReportValve(typeBase));
             }
         });
     }

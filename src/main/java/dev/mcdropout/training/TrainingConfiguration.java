@@ -6,17 +6,38 @@ import dev.mcdropout.system.BodyLimitRule;
 import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.system.EvaluationProperties;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 @Configuration(proxyBeanMethods = false)
-class TrainingConfiguration {
+class TrainingConfiguration implements WebMvcConfigurer {
+
+    private final ObjectProvider<TrainingJobService> jobs;
+    private final TrainingProperties properties;
+
+    TrainingConfiguration(ObjectProvider<TrainingJobService> jobs, TrainingProperties properties) {
+        this.jobs = jobs;
+        this.properties = properties;
+    }
+
+    /** The queue's 429 before a training body is read; after the API key check (order 0 > its order). */
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(new TrainingAdmissionInterceptor(jobs.getObject(), properties))
+                .addPathPatterns("/train", "/train/csv").order(0);
+    }
 
     @Bean
     TrainingJobService trainingJobService(ModelRegistry registry, TrainingProperties properties,
                                           TrainingMetrics metrics, Evaluator evaluator,
-                                          EvaluationProperties evaluation) {
-        return new TrainingJobService(registry, properties, metrics, evaluator, evaluation, Clock.systemUTC());
+                                          EvaluationProperties evaluation, McDropoutProperties service) {
+        TrainingJobService jobs = new TrainingJobService(registry, properties, metrics, evaluator, evaluation,
+                Clock.systemUTC());
+        jobs.problemTypeBase(service.problems().typeBase());
+        return jobs;
     }
 
     @Bean

@@ -16,7 +16,7 @@ import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.BackgroundThreads;
 import dev.mcdropout.system.Problems;
-import dev.mcdropout.system.RetryLaterException;
+import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import dev.mcdropout.training.TrainingDtos.TrainingJobView;
@@ -68,6 +68,8 @@ public class TrainingJobService implements DisposableBean {
     private final Evaluator evaluator;
     private final EvaluationProperties evaluation;
     private final Clock clock;
+    /** mcdropout.problems.type-base, for the type of a failed job's error (set by the configuration). */
+    private volatile String problemTypeBase = dev.mcdropout.system.Problems.DEFAULT_TYPE_BASE;
     private final ThreadPoolExecutor executor;
     /** Insertion (creation) order; guarded by itself. */
     private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
@@ -105,14 +107,30 @@ public class TrainingJobService implements DisposableBean {
                 jobs.remove(job.id());
             }
             metrics.jobRejected();
-            throw new RetryLaterException(HttpStatus.TOO_MANY_REQUESTS, "training-queue-full", "Training queue full",
-                    "the service is already training " + properties.concurrency() + " job(s) with "
-                            + properties.queueCapacity() + " waiting (mcdropout.training.queue-capacity); "
-                            + "retry later or cancel a queued job", properties.retryAfter());
+            throw queueFull();
         }
         log.info("queued training job {} for model {} ({} rows, {} features)", job.id(), name, dataset.size(),
                 dataset.featureCount());
         return job;
+    }
+
+    /**
+     * Throws the 429 that {@link #submit} would, when every training thread is busy and the queue is full:
+     * called before a training request's body is read, so that an upload the service would refuse anyway is
+     * not parsed first. {@link #submit} still decides (a slot can fill in between).
+     */
+    public void requireRoom() {
+        if (executor.getActiveCount() >= properties.concurrency() && executor.getQueue().remainingCapacity() == 0) {
+            metrics.jobRejected();
+            throw queueFull();
+        }
+    }
+
+    private ProblemException queueFull() {
+        return new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "training-queue-full", "Training queue full",
+                "the service is already training " + properties.concurrency() + " job(s) with "
+                        + properties.queueCapacity() + " waiting (mcdropout.training.queue-capacity); "
+                        + "retry later or cancel a queued job").retryAfter(properties.retryAfter());
     }
 
     public Optional<TrainingJob> find(String id) {
@@ -220,15 +238,15 @@ public class TrainingJobService implements DisposableBean {
             outcome = JobStatus.CANCELLED;
             log.info("training job {} cancelled: {}", job.id(), e.getMessage());
         } catch (TrainingDivergedException e) {
-            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
+            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
                     e.getMessage(), List.of("hyperparameters.learningRate")), clock.instant());
             outcome = JobStatus.FAILED;
         } catch (IllegalArgumentException e) {
-            job.fail(Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
+            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
                     e.getMessage(), List.of()), clock.instant());
             outcome = JobStatus.FAILED;
         } catch (OutOfMemoryError e) {
-            job.fail(Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
+            fail(job, Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
                     "the network or data set does not fit in memory; use fewer or smaller hidden layers or fewer rows",
                     List.of()), clock.instant());
             outcome = JobStatus.FAILED;
@@ -236,7 +254,7 @@ public class TrainingJobService implements DisposableBean {
             log.error("training job {} for model {} failed", job.id(), job.name(), e);
             ProblemDetail problem = Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                     "training failed inside the service; it has been logged", List.of());
-            job.fail(problem, clock.instant());
+            fail(job, problem, clock.instant());
             outcome = JobStatus.FAILED;
         }
         metrics.jobFinished(outcome);
@@ -272,5 +290,14 @@ public class TrainingJobService implements DisposableBean {
         if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
             log.warn("training threads did not stop within 30 s");
         }
+    }
+
+    /** mcdropout.problems.type-base: failed jobs' errors name their type after it. */
+    public void problemTypeBase(String typeBase) {
+        this.problemTypeBase = typeBase;
+    }
+
+    private void fail(TrainingJob job, ProblemDetail problem, java.time.Instant now) {
+        job.fail(dev.mcdropout.system.Problems.absolute(problem, problemTypeBase), now);
     }
 }

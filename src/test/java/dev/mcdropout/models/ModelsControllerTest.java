@@ -71,7 +71,7 @@ class ModelsControllerTest extends ServiceTestSupport {
         assertThat(meta.get("metrics").has("validationAccuracy")).isTrue();
         assertThat(meta.get("createdAt").asString()).isNotBlank();
 
-        HttpResponse<byte[]> zip = http.send(request("/models/digits/versions/1/artifact").GET().build(),
+        HttpResponse<byte[]> zip = http.send(withKey(request("/models/digits/versions/1/artifact")).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(zip.statusCode()).isEqualTo(200);
         assertThat(zip.headers().firstValue("Content-Type")).hasValue("application/zip");

@@ -110,7 +110,8 @@ class SharedStoreReplicasTest {
 
             // Concurrent imports of one artifact on both replicas: every import gets its own version, none is
             // lost or duplicated, and every stored zip is byte-for-byte the upload.
-            byte[] zip = http.send(HttpRequest.newBuilder(uri(portA, "/models/shared/versions/1/artifact")).build(),
+            byte[] zip = http.send(HttpRequest.newBuilder(uri(portA, "/models/shared/versions/1/artifact"))
+                            .header("X-API-Key", KEY).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body();
             String sha = sha256(zip);
             int perReplica = 8;

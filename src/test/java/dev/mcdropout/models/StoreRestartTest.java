@@ -39,7 +39,8 @@ class StoreRestartTest {
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
+        // with the key the tests set ("k"): health details are for key holders
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).header("X-API-Key", "k").build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Drift: every problem {@code type} the code can produce is in the error table of docs/api.md. The types are
  * read from the main sources where problems are made: {@code new ProblemException(status, "type", ...)},
- * {@code Problems.of(status, "type", ...)}, {@code new RetryLaterException(status, "type", ...)}, the
+ * {@code Problems.of(status, "type", ...)} (a 429 or 503 adds {@code .retryAfter(...)} to the former), the
  * {@code ProblemException.badRequest/notFound/conflict/unprocessable("type", ...)} factories, a type chosen by
  * a conditional ({@code cond ? "a-type" : "b-type"}) and the literals of a {@code String type = ...;}. A type ending in {@code -} is a family
  * ({@code "http-" + status}), documented as {@code http-NNN}.
@@ -28,7 +28,7 @@ class ErrorTableDriftTest {
     private static final Path SOURCES = Path.of("src", "main", "java");
     private static final String TYPE = "\"([a-z][a-z0-9]*(?:-[a-z0-9]+)*-?)\"";
     private static final List<Pattern> MAKERS = List.of(
-            Pattern.compile("(?:new ProblemException|Problems\\.of|new RetryLaterException)\\(\\s*[\\w.]+,\\s*" + TYPE),
+            Pattern.compile("(?:new ProblemException|Problems\\.of)\\(\\s*[\\w.]+,\\s*" + TYPE),
             Pattern.compile("ProblemException\\.(?:badRequest|notFound|conflict|unprocessable)\\(\\s*" + TYPE),
             // a conditional choice of type inside a problem's constructor (not any conditional pair of strings)
             Pattern.compile("new ProblemException\\([^;]*?\\?\\s*" + TYPE + "\\s*:\\s*" + TYPE, Pattern.DOTALL));

@@ -1,0 +1,88 @@
+package dev.mcdropout.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Training uploads are checked against the queue before they are read, and multipart bodies against
+ * {@code mcdropout.limits.max-training-body} even when they arrive chunked (Tomcat parses a form from its own
+ * stream, past the service's counting filter).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "mcdropout.startup.train-default-model=false",
+        "mcdropout.security.api-key=" + TrainingTestSupport.API_KEY,
+        "mcdropout.limits.max-training-body=1MB",
+        "mcdropout.training.concurrency=1",
+        "mcdropout.training.queue-capacity=0",
+        "mcdropout.training.retry-after=7s",
+})
+class TrainingUploadAdmissionTest extends TrainingTestSupport {
+
+    @TempDir
+    static Path store;
+
+    @DynamicPropertySource
+    static void storeDir(DynamicPropertyRegistry registry) {
+        registry.add("mcdropout.store.dir", () -> store.toString());
+    }
+
+    @Test
+    void aFullQueueAnswers429BeforeTheBodyIsRead() throws Exception {
+        HttpResponse<String> started = postJson("/train", trainJson("busy", blobs(200, 3).datasetJson(),
+                "{\"epochs\":10000,\"earlyStoppingPatience\":0,\"batchSize\":4}"));
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = json(started).get("id").asString();
+        try {
+            awaitRunning(id);
+            // Bodies that could not even be parsed: the queue's answer comes first, so neither was read.
+            HttpResponse<String> json = postJson("/train", "{\"name\": \"x\", \"dataset\": {\"features\": [[1, 2");
+            assertThat(json.statusCode()).as(json.body()).isEqualTo(429);
+            assertThat(json.headers().firstValue("Retry-After")).hasValue("7");
+            assertThat(json(json).get("type").asString()).endsWith("/training-queue-full");
+
+            Multipart broken = new Multipart().field("name", "x").file("data", "x.csv", "text/csv", "not,a\ncsv");
+            HttpResponse<String> csv = send(HttpRequest.newBuilder(uri("/train/csv"))
+                    .header("Content-Type", broken.contentType().replace("boundary=", "boundary=wrong"))
+                    .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(broken.bytes())));
+            assertThat(csv.statusCode()).as(csv.body()).isEqualTo(429);
+
+            // The key is checked before the queue: a client without it learns nothing about the queue.
+            HttpResponse<String> anonymous = send(HttpRequest.newBuilder(uri("/train"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+        } finally {
+            delete("/train/jobs/" + id);
+        }
+        awaitFinished(id, java.time.Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aChunkedMultipartUploadOverTheTrainingBodyLimitIs413() throws Exception {
+        StringBuilder csv = new StringBuilder("x1,x2,label\n");
+        while (csv.length() < 1_300_000) {
+            csv.append("1.0,2.0,a\n3.0,4.0,b\n");
+        }
+        Multipart form = new Multipart().field("name", "big").file("data", "big.csv", "text/csv", csv.toString());
+        byte[] body = form.bytes();
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/train/csv")).header("Content-Type", form.contentType())
+                .header("X-API-Key", API_KEY)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(json(r).get("errors").get(0).asString()).isEqualTo("mcdropout.limits.max-training-body");
+        assertThat(json(r).get("detail").asString()).contains("1 MiB");
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
