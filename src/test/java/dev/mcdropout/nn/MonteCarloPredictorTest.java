@@ -531,6 +531,13 @@ class MonteCarloPredictorTest {
                 Probabilities.softmax(sc[b], probs[b][s]);
             }
         }
+        return summarise(probs, scores, samples);
+    }
+
+    /** Per row, the statistics of its passes' probabilities {@code probs[row][sample]} and scores. */
+    static List<Uncertainty> summarise(double[][][] probs, double[][][] scores, int samples) {
+        int rows = probs.length;
+        int classes = probs[0][0].length;
         List<Uncertainty> out = new java.util.ArrayList<>();
         for (int b = 0; b < rows; b++) {
             double[] mean = columnMean(probs[b]);
