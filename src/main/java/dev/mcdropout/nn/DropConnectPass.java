@@ -22,8 +22,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * dropout can. Memory stays bounded: the masked weights of at most {@code threads} samples exist at once, each
  * masked into a reused native buffer (drop bits drawn 64 to a word, turned into factors by masking the scale's
  * bit pattern, in blocks that stay in cache), and the samples' products then run one after the other on BLAS's
- * threads. Layers without DropConnect multiply all samples of a chunk in one product, as in the dropout
- * engine; layers before the first stochastic one run once on the B rows. Activations are chunked by sample
+ * threads. Up to {@link #FUSED_ROWS} rows, where a BLAS product cannot amortise the masked copy, the product is
+ * computed in Java straight from the weights and the drop bits instead, skipping weights whose inputs are all 0
+ * (each weight read once per sample). Layers without DropConnect multiply all samples of a chunk in one product,
+ * as in the dropout engine; layers before the first stochastic one run once on the B rows. Activations are chunked by sample
  * exactly as in {@link MonteCarloPredictor}, so a request holds at most
  * {@code (layers - first stochastic layer + 1) x max(chunkElements, rows x widest) + threads x (largest
  * DropConnect layer's inputs x outputs)} elements of native buffers, all lent from the predictor's pool.
@@ -36,6 +38,12 @@ final class DropConnectPass {
 
     /** Masked weights are built in blocks of this many elements on the heap, then copied out in bulk. */
     private static final int BLOCK = 1 << 14;
+
+    /**
+     * Up to this many rows, a DropConnect layer's product is computed in Java straight from the weights and the
+     * drop bits ({@link #fusedProducts}) instead of masking a copy of the weights for BLAS.
+     */
+    static final int FUSED_ROWS = 4;
 
     private final Network network;
     private final INDArray prefix;
@@ -120,7 +128,9 @@ final class DropConnectPass {
             Layer layer = network.layer(i);
             int out = layer.outputs();
             INDArray z = buffer(count, i, out);
-            if (layer.weightDropout() > 0.0) {
+            if (layer.weightDropout() > 0.0 && rows <= FUSED_ROWS) {
+                fusedProducts(in, shared, i, z, from, count);
+            } else if (layer.weightDropout() > 0.0) {
                 maskedProducts(in, shared, i, z, from, count);
             } else {
                 Nd4j.gemm(in, layer.weights(), z, false, false, 1.0, 0.0);
@@ -186,6 +196,103 @@ final class DropConnectPass {
             // Every helper has stopped (ParallelSamples#run returns only then) and the products are done.
             for (INDArray buffer : masked) {
                 pool.giveBack(buffer);
+            }
+        }
+    }
+
+    /**
+     * The same products for a handful of rows, without a masked copy of the weights: per sample (in parallel),
+     * {@code z[b] = sum_r in[b, r] * W[r] * factor(r, .)} accumulated row of W by row of W, skipping the rows of W
+     * whose inputs are all 0 (ReLU and dropout zeros), so each weight is read once and multiplied only where it
+     * matters. A BLAS product of one row cannot amortise the masked copy; this touches each weight once.
+     */
+    private void fusedProducts(INDArray in, boolean shared, int layer, INDArray z, int from, int count) {
+        Layer l = network.layer(layer);
+        int inputs = l.inputs();
+        int outputs = l.outputs();
+        int units = Math.multiplyExact(inputs, outputs);
+        double p = l.weightDropout();
+        double scale = keptScale(p);
+        boolean isFloat = network.dataType() == DataType.FLOAT;
+        FloatBuffer inFloats = isFloat ? in.data().asNioFloat() : null;
+        DoubleBuffer inDoubles = isFloat ? null : in.data().asNioDouble();
+        FloatBuffer zFloats = isFloat ? z.data().asNioFloat() : null;
+        DoubleBuffer zDoubles = isFloat ? null : z.data().asNioDouble();
+        parallel.run(count, units, (s0, s1, stop) -> {
+            long[] dropped = new long[Dropout.words(units)];
+            for (int s = s0; s < s1 && !stop.get(); s++) {
+                weightMasks.fill(dropped, units, from + s, layer, p);
+                int inOffset = shared ? 0 : s * rows * inputs;
+                int outOffset = s * rows * outputs;
+                if (isFloat) {
+                    float[] x = new float[rows * inputs];
+                    inFloats.get(inOffset, x, 0, x.length);
+                    float[] acc = new float[rows * outputs];
+                    fusedFloat(network.floatWeightValues(layer), dropped, (float) scale, x, acc, inputs, outputs);
+                    zFloats.put(outOffset, acc, 0, acc.length);
+                } else {
+                    double[] x = new double[rows * inputs];
+                    inDoubles.get(inOffset, x, 0, x.length);
+                    double[] acc = new double[rows * outputs];
+                    fusedDouble(network.weightValues(layer), dropped, scale, x, acc, inputs, outputs);
+                    zDoubles.put(outOffset, acc, 0, acc.length);
+                }
+            }
+        });
+    }
+
+    private void fusedFloat(float[] w, long[] dropped, float scale, float[] x, float[] acc, int inputs, int outputs) {
+        int factor = Float.floatToRawIntBits(scale);
+        for (int r = 0; r < inputs; r++) {
+            boolean zero = true;
+            for (int b = 0; b < rows && zero; b++) {
+                zero = x[b * inputs + r] == 0f;
+            }
+            if (zero) {
+                continue;
+            }
+            // Weight (r, c) is bit k = r * outputs + c; walk the row's bits a word (or part of one) at a time.
+            for (int k = r * outputs, end = k + outputs; k < end; ) {
+                int shift = k & 63;
+                int n = Math.min(64 - shift, end - k);
+                long drop = dropped[k >>> 6] >>> shift;
+                int c0 = k - r * outputs;
+                for (int b = 0; b < rows; b++) {
+                    float xb = x[b * inputs + r];
+                    int a0 = b * outputs + c0;
+                    for (int j = 0; j < n; j++) {
+                        acc[a0 + j] += xb * (w[k + j] * Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1)));
+                    }
+                }
+                k += n;
+            }
+        }
+    }
+
+    private void fusedDouble(double[] w, long[] dropped, double scale, double[] x, double[] acc, int inputs,
+                             int outputs) {
+        long factor = Double.doubleToRawLongBits(scale);
+        for (int r = 0; r < inputs; r++) {
+            boolean zero = true;
+            for (int b = 0; b < rows && zero; b++) {
+                zero = x[b * inputs + r] == 0.0;
+            }
+            if (zero) {
+                continue;
+            }
+            for (int k = r * outputs, end = k + outputs; k < end; ) {
+                int shift = k & 63;
+                int n = Math.min(64 - shift, end - k);
+                long drop = dropped[k >>> 6] >>> shift;
+                int c0 = k - r * outputs;
+                for (int b = 0; b < rows; b++) {
+                    double xb = x[b * inputs + r];
+                    int a0 = b * outputs + c0;
+                    for (int j = 0; j < n; j++) {
+                        acc[a0 + j] += xb * (w[k + j] * Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1)));
+                    }
+                }
+                k += n;
             }
         }
     }

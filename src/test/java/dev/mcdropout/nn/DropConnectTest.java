@@ -80,12 +80,13 @@ class DropConnectTest {
         }
     }
 
-    @Test
-    void everyRowOfASampleSharesOneWeightMaskPerLayer() {
+    @ParameterizedTest
+    @ValueSource(ints = {2, 5})
+    void everyRowOfASampleSharesOneWeightMaskPerLayer(int rows) {
         Network network = dropConnectNetwork(List.of(32, 16), DataType.FLOAT, 0.0, 3L);
         CountingWeightMasks masks = new CountingWeightMasks(11L);
-        try (MonteCarloPredictor predictor = new MonteCarloPredictor(2, 5L * 32 * 3)) {
-            predictor.predict(network, rows(1L, 5, 20).toDoubleMatrix(), 30, MaskSource.seeded(11L), masks, false);
+        try (MonteCarloPredictor predictor = new MonteCarloPredictor(2, rows * 32L * 3)) {
+            predictor.predict(network, rows(1L, rows, 20).toDoubleMatrix(), 30, MaskSource.seeded(11L), masks, false);
         }
         // Two DropConnect layers, 30 samples: one draw each, whatever the number of rows or chunks.
         assertEquals(60, masks.calls.get());
@@ -95,26 +96,39 @@ class DropConnectTest {
     @ParameterizedTest
     @EnumSource(Precision.class)
     void enginePassesMatchAPlainLoopOfForwardPassesWithTheSameMasks(Precision precision) {
-        // Input dropout (unit masks per row) in front of two DropConnect layers, random biases, many chunks.
+        // Input dropout (unit masks per row) in front of two DropConnect layers, random biases, many chunks; 3 rows
+        // take the fused Java products, 6 the masked weights and BLAS.
         Network network = MonteCarloPredictorTest.withRandomBiases(
                 dropConnectNetwork(List.of(48, 24), precision.type, 0.1, 13L), 4L);
         network = keepDropConnect(network, List.of(true, true));
-        double[][] raw = rows(2L, 6, 20).toDoubleMatrix();
+        for (int rows : new int[] {3, DropConnectPass.FUSED_ROWS + 2}) {
+            enginePassesMatchAPlainLoop(network, rows(2L, rows, 20).toDoubleMatrix(), precision);
+        }
+        // Without input dropout every sample's first product reads the same rows (no tiling).
+        Network shared = keepDropConnect(MonteCarloPredictorTest.withRandomBiases(
+                dropConnectNetwork(List.of(48, 24), precision.type, 0.0, 14L), 5L), List.of(true, true));
+        for (int rows : new int[] {2, DropConnectPass.FUSED_ROWS + 3}) {
+            enginePassesMatchAPlainLoop(shared, rows(6L, rows, 20).toDoubleMatrix(), precision);
+        }
+    }
+
+    private static void enginePassesMatchAPlainLoop(Network network, double[][] raw, Precision precision) {
         List<Uncertainty> plain = plainMonteCarlo(network, raw, 25, 77L);
-        for (long chunk : new long[] {6L * 48 * 4, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
+        for (long chunk : new long[] {raw.length * 48L * 4, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
             try (MonteCarloPredictor predictor = new MonteCarloPredictor(2, chunk)) {
                 assertWithinRounding(plain, predictor.predict(network, raw, 25, 77L, true), precision);
             }
         }
     }
 
-    @Test
-    void sameSeedGivesIdenticalOutputWithOneTwoAndFourThreads() {
+    @ParameterizedTest
+    @ValueSource(ints = {2, 9})
+    void sameSeedGivesIdenticalOutputWithOneTwoAndFourThreads(int rows) {
         Network network = dropConnectNetwork(List.of(128, 64), DataType.FLOAT, 0.2, 9L);
-        double[][] raw = rows(17L, 9, 20).toDoubleMatrix();
+        double[][] raw = rows(17L, rows, 20).toDoubleMatrix();
         List<Uncertainty> reference = null;
         for (int threads : new int[] {1, 2, 4}) {
-            try (MonteCarloPredictor predictor = new MonteCarloPredictor(threads, 9L * 128 * 7)) {
+            try (MonteCarloPredictor predictor = new MonteCarloPredictor(threads, rows * 128L * 7)) {
                 List<Uncertainty> result = predictor.predict(network, raw, 60, 42L, true);
                 if (reference == null) {
                     reference = result;
