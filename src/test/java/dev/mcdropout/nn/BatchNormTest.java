@@ -169,6 +169,33 @@ class BatchNormTest {
     }
 
     @Test
+    void trainingWithDropConnectAndBatchNormIsBitIdenticalForTheSameSeed() {
+        Dataset digits = Datasets.digits().subset(java.util.stream.IntStream.range(0, 600).boxed().toList());
+        TrainingConfig config = new TrainingConfig(List.of(32, 16), List.of(0.3, 0.2), 0.1, 3, 32, 2e-3,
+                Optimizer.ADAM, 0.9, 1e-4, 0.2, 0, 5L, true, DataType.FLOAT, true, true, 0.1, 1e-5);
+        Network a = new Trainer().train(digits, config, TrainingListener.NONE, () -> false).network();
+        Network b = new Trainer().train(digits, config, TrainingListener.NONE, () -> false).network();
+        Network other = new Trainer().train(digits, config.withSeed(6L), TrainingListener.NONE, () -> false).network();
+        assertTrue(a.hasDropConnect() && a.hasBatchNorm());
+        for (int i = 0; i < a.layerCount(); i++) {
+            Layer la = a.layers().get(i);
+            Layer lb = b.layers().get(i);
+            assertArrayEquals(Loss.toDoubles(la.weights()), Loss.toDoubles(lb.weights()), 0.0, "W" + i);
+            assertArrayEquals(Loss.toDoubles(la.bias()), Loss.toDoubles(lb.bias()), 0.0, "b" + i);
+            if (la.batchNorm() != null) {
+                assertArrayEquals(Loss.toDoubles(la.batchNorm().gamma()), Loss.toDoubles(lb.batchNorm().gamma()), 0.0);
+                assertArrayEquals(Loss.toDoubles(la.batchNorm().beta()), Loss.toDoubles(lb.batchNorm().beta()), 0.0);
+                assertArrayEquals(Loss.toDoubles(la.batchNorm().runningMean()),
+                        Loss.toDoubles(lb.batchNorm().runningMean()), 0.0);
+                assertArrayEquals(Loss.toDoubles(la.batchNorm().runningVar()),
+                        Loss.toDoubles(lb.batchNorm().runningVar()), 0.0);
+            }
+        }
+        assertTrue(!java.util.Arrays.equals(Loss.toDoubles(a.layers().get(0).weights()),
+                Loss.toDoubles(other.layers().get(0).weights())), "another seed trains other weights");
+    }
+
+    @Test
     void theOutputLayerTakesNoBatchNorm() {
         Layer hidden = new Layer(Nd4j.ones(DataType.FLOAT, 2, 3), Nd4j.zeros(DataType.FLOAT, 1, 3), Activation.RELU, 0.0);
         Layer output = new Layer(Nd4j.ones(DataType.FLOAT, 3, 2), Nd4j.zeros(DataType.FLOAT, 1, 2), Activation.LINEAR,

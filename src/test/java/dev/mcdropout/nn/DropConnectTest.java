@@ -218,6 +218,12 @@ class DropConnectTest {
         }
     }
 
+    @org.junit.jupiter.api.AfterAll
+    static void printWorstDifference() {
+        System.out.println("DropConnectTest: worst difference within rounding = "
+                + MonteCarloPredictorTest.worstDifference());
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** A network whose hidden layers all use DropConnect with p = 0.5 and 0.3 alternately. */

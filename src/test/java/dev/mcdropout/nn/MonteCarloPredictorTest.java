@@ -412,6 +412,10 @@ class MonteCarloPredictorTest {
     /** Worst difference seen by {@link #assertNear}, printed after the class for the docs' measured figure. */
     private static double worst;
 
+    static synchronized double worstDifference() {
+        return worst;
+    }
+
     private static synchronized void noteDifference(double difference) {
         worst = Math.max(worst, difference);
     }
