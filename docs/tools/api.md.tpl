@@ -167,8 +167,8 @@ What a `seed` fixes, and how exactly (each point is what a test checks, no more)
   was 3.2e-7, for the digits model and for random networks, with OpenBLAS's Haswell, SkylakeX and Zen
   kernels at 1 and 2 threads. The same bound is tested for DropConnect models (a row alone against the same
   row among six others, `DropConnectTest`) and for batch-norm models (the folded passes against a plain loop
-  with batch norm computed as written, `BatchNormTest`). `predictedClass` and `variationRatio` are counts of argmaxes, so they agree
-  exactly unless two classes are tied to within rounding in some pass.
+  with batch norm computed as written, `BatchNormTest`). `predictedClass` and `variationRatio` are counts of
+  argmaxes, so they agree exactly unless two classes are tied to within rounding in some pass.
 - **Training**: the same data, hyperparameters and seed give bit-identical weights on one machine at one
   `nd4j.threads`; with another thread count or CPU the weights agree to rounding, which grows with every
   step (tested: three epochs on digits, weights within 1e-5 of the largest weight). DropConnect draws one
