@@ -137,7 +137,12 @@ public final class Dropout {
 
     /** Key of one row's mask in one Monte Carlo sample: {@code (seed, sample, site, row key)}. */
     public static long key(long seed, long sample, int site, long rowKey) {
-        return mix(key(seed, sample, site) ^ mix(rowKey + ROW_SALT));
+        return rowMaskKey(key(seed, sample, site), rowKey);
+    }
+
+    /** {@link #key(long, long, int, long)} from its shared part {@code key(seed, sample, site)}. */
+    static long rowMaskKey(long sampleSiteKey, long rowKey) {
+        return mix(sampleSiteKey ^ mix(rowKey + ROW_SALT));
     }
 
     /**

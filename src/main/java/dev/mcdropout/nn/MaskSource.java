@@ -17,11 +17,39 @@ public interface MaskSource {
     void fill(long[] dropped, int offset, int units, long sample, int site, int row, long rowKey, double p);
 
     /**
+     * Every row's bits of one sample at one site: row {@code b}'s from word {@code b * Dropout.words(units)},
+     * as {@link #fill} would write them one row at a time.
+     */
+    default void fillRows(long[] dropped, int units, long sample, int site, long[] rowKeys, double p) {
+        int words = Dropout.words(units);
+        for (int b = 0; b < rowKeys.length; b++) {
+            fill(dropped, b * words, units, sample, site, b, rowKeys[b], p);
+        }
+    }
+
+    /**
      * Masks that are a pure function of {@code (seed, sample, site, row key)} (see {@link Dropout}): a row's
      * masks do not depend on its position, its neighbours, the chunking or the thread that draws them.
      */
     static MaskSource seeded(long seed) {
-        return (dropped, offset, units, sample, site, row, rowKey, p) ->
-                Dropout.dropBits(dropped, offset, units, Dropout.key(seed, sample, site, rowKey), p);
+        return new Seeded(seed);
+    }
+
+    /** The seeded source; the part of the key that rows share is mixed once per sample and site, not per row. */
+    record Seeded(long seed) implements MaskSource {
+        @Override
+        public void fill(long[] dropped, int offset, int units, long sample, int site, int row, long rowKey,
+                         double p) {
+            Dropout.dropBits(dropped, offset, units, Dropout.key(seed, sample, site, rowKey), p);
+        }
+
+        @Override
+        public void fillRows(long[] dropped, int units, long sample, int site, long[] rowKeys, double p) {
+            int words = Dropout.words(units);
+            long shared = Dropout.key(seed, sample, site);
+            for (int b = 0; b < rowKeys.length; b++) {
+                Dropout.dropBits(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), p);
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mcdropout.nn;
 
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -105,18 +106,33 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return predict(network, rowsOf(raw), samples, masks, includeScores);
     }
 
-    /** The rows of a matrix as Java arrays, by one bulk copy (INDArray#toDoubleMatrix reads element by element). */
+    /**
+     * The rows of a matrix as Java arrays, read through NIO in one bulk copy (INDArray#toDoubleMatrix reads
+     * element by element; a cast to DOUBLE would allocate a native copy first).
+     */
     private static double[][] rowsOf(INDArray raw) {
-        INDArray d = raw.castTo(DataType.DOUBLE);
-        if (d.ordering() != 'c' || d.isView() || d.data().length() != d.length()) {
-            d = d.dup('c');
+        INDArray c = raw.ordering() == 'c' && !raw.isView() && raw.data().length() == raw.length() ? raw
+                : raw.dup('c');
+        if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
+            c = c.castTo(DataType.DOUBLE);
         }
-        double[] flat = d.data().asDouble();
-        int rows = (int) d.rows();
-        int cols = (int) d.columns();
-        double[][] out = new double[rows][];
-        for (int r = 0; r < rows; r++) {
-            out[r] = java.util.Arrays.copyOfRange(flat, r * cols, (r + 1) * cols);
+        int rows = (int) c.rows();
+        int cols = (int) c.columns();
+        double[][] out = new double[rows][cols];
+        if (c.dataType() == DataType.DOUBLE) {
+            DoubleBuffer values = c.data().asNioDouble();
+            for (int r = 0; r < rows; r++) {
+                values.get(r * cols, out[r], 0, cols);
+            }
+        } else {
+            FloatBuffer values = c.data().asNioFloat();
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                values.get(r * cols, row, 0, cols);
+                for (int j = 0; j < cols; j++) {
+                    out[r][j] = row[j];
+                }
+            }
         }
         return out;
     }
@@ -174,7 +190,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         int firstSite = firstDropoutSite(network);
         if (samples == 0 || firstSite < 0) {
             // No randomness: every pass would be this one, so the spread is exactly zero.
-            stats.accept(toDoubles(network.forward(x, null).scores()), null);
+            stats.accept(network.forward(x, null).scores(), null);
             return stats.result(true);
         }
 
@@ -230,8 +246,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
             this.outputBias = network.biasValues(network.layerCount() - 1);
         }
 
-        /** Class scores without the output bias for samples {@code [from, to)}, sample-major and flattened. */
-        double[] scores(int from, int to) {
+        /**
+         * Class scores without the output bias for samples {@code [from, to)}, sample-major: rows
+         * {@code [s * B, (s + 1) * B)} are sample {@code from + s}. The array is this pass's buffer, valid until
+         * the next call.
+         */
+        INDArray scores(int from, int to) {
             int count = to - from;
             int width = (int) prefix.columns();
             INDArray in = buffer(count, -1, width);
@@ -255,7 +275,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 int out = (int) weights.columns();
                 INDArray z = Nd4j.gemm(in, weights, buffer(count, i, out), false, false, 1.0, 0.0);
                 if (i == last) {
-                    return toDoubles(z);
+                    return z;
                 }
                 int site = i + 1;
                 double p = network.dropoutAt(site);
@@ -278,10 +298,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
         /** Every row's drop bits of one sample at one site, row {@code b}'s from word {@code b * words(width)}. */
         private void fillMasks(long[] dropped, int width, long sample, int site, double p) {
-            int words = Dropout.words(width);
-            for (int b = 0; b < rows; b++) {
-                masks.fill(dropped, b * words, width, sample, site, b, rowKeys[b], p);
-            }
+            masks.fillRows(dropped, width, sample, site, rowKeys, p);
         }
 
         /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, kept across chunks. */
@@ -307,21 +324,6 @@ public final class MonteCarloPredictor implements AutoCloseable {
     /** Inverted dropout's scale for kept units, 1 / (1 - p). */
     private static double keptScale(double p) {
         return 1.0 / (1.0 - p);
-    }
-
-    /** A row-major copy in Java memory, read through NIO rather than element by element. */
-    private static double[] toDoubles(INDArray a) {
-        INDArray c = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
-        double[] out = new double[(int) c.length()];
-        if (c.dataType() == DataType.DOUBLE) {
-            c.data().asNioDouble().get(out);
-        } else {
-            FloatBuffer buffer = c.castTo(DataType.FLOAT).data().asNioFloat();
-            for (int i = 0; i < out.length; i++) {
-                out[i] = buffer.get(i);
-            }
-        }
-        return out;
     }
 
     /** Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. */

@@ -1,7 +1,11 @@
 package dev.mcdropout.nn;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Streaming per-row statistics over Monte Carlo passes, folded one pass at a time in sample order (Welford
@@ -35,6 +39,34 @@ final class MonteCarloStatistics {
         this.votes = new int[rows][classes];
         this.p = new double[classes];
         this.sc = new double[classes];
+    }
+
+    /**
+     * Folds sample-major scores held in an ND4J matrix ({@code passes * rows} rows of {@code classes}), read
+     * one pass at a time through NIO in bulk, so no copy of the whole chunk is made on the heap.
+     */
+    void accept(INDArray scores, double[] bias) {
+        INDArray c = scores.ordering() == 'c' && !scores.isView() ? scores : scores.dup('c');
+        int block = rows * classes;
+        int passes = (int) (c.length() / block);
+        double[] pass = new double[block];
+        if (c.dataType() == DataType.DOUBLE) {
+            DoubleBuffer values = c.data().asNioDouble();
+            for (int s = 0; s < passes; s++) {
+                values.get(s * block, pass, 0, block);
+                accept(pass, bias);
+            }
+        } else {
+            FloatBuffer values = (c.dataType() == DataType.FLOAT ? c : c.castTo(DataType.FLOAT)).data().asNioFloat();
+            float[] floats = new float[block];
+            for (int s = 0; s < passes; s++) {
+                values.get(s * block, floats, 0, block);
+                for (int k = 0; k < block; k++) {
+                    pass[k] = floats[k];
+                }
+                accept(pass, bias);
+            }
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.mcdropout.nn;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -317,30 +319,33 @@ public final class Network {
             throw new IllegalArgumentException("expected at least one row");
         }
         INDArray out = Nd4j.createUninitialized(dataType, new long[] {rows.length, d}, 'c');
+        // One row of scratch and a bulk copy per row: no heap copy of the whole matrix.
         if (dataType == DataType.FLOAT) {
-            float[] values = new float[Math.multiplyExact(rows.length, d)];
+            FloatBuffer target = out.data().asNioFloat();
+            float[] values = new float[d];
             for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r]);
+                checkRow(rows[r], d);
                 for (int j = 0; j < d; j++) {
-                    values[r * d + j] = (float) ((rows[r][j] - mean[j]) * inverseStd[j]);
-                    if (!Float.isFinite(values[r * d + j])) {
+                    values[j] = (float) ((rows[r][j] - mean[j]) * inverseStd[j]);
+                    if (!Float.isFinite(values[j])) {
                         throw outOfRange(rows[r][j], r, j);
                     }
                 }
+                target.put(r * d, values, 0, d);
             }
-            out.data().asNioFloat().put(values);
         } else {
-            double[] values = new double[Math.multiplyExact(rows.length, d)];
+            DoubleBuffer target = out.data().asNioDouble();
+            double[] values = new double[d];
             for (int r = 0; r < rows.length; r++) {
-                checkRow(rows[r]);
+                checkRow(rows[r], d);
                 for (int j = 0; j < d; j++) {
-                    values[r * d + j] = (rows[r][j] - mean[j]) * inverseStd[j];
-                    if (!Double.isFinite(values[r * d + j])) {
+                    values[j] = (rows[r][j] - mean[j]) * inverseStd[j];
+                    if (!Double.isFinite(values[j])) {
                         throw outOfRange(rows[r][j], r, j);
                     }
                 }
+                target.put(r * d, values, 0, d);
             }
-            out.data().asNioDouble().put(values);
         }
         return out;
     }
@@ -353,16 +358,16 @@ public final class Network {
                 + (float) (mean[feature] - limit) + " .. " + (float) (mean[feature] + limit));
     }
 
-    private void checkRow(double[] row) {
-        if (row.length != inputs()) {
-            throw new IllegalArgumentException("each row needs " + inputs() + " features, got " + row.length);
+    private static void checkRow(double[] row, int inputs) {
+        if (row.length != inputs) {
+            throw new IllegalArgumentException("each row needs " + inputs + " features, got " + row.length);
         }
     }
 
     /** Raw rows (unstandardised) as a fresh matrix of this network's data type. */
     public INDArray toMatrix(double[][] rows) {
         for (double[] row : rows) {
-            checkRow(row);
+            checkRow(row, inputs());
         }
         return Nd4j.create(rows).castTo(dataType);
     }

@@ -110,6 +110,24 @@ class DropoutTest {
     }
 
     @Test
+    void seededMasksForAllRowsOfASampleEqualThoseDrawnOneRowAtATime() {
+        MaskSource seeded = MaskSource.seeded(20160607L);
+        long[] rowKeys = new java.util.SplittableRandom(5).longs(37).toArray();
+        for (int units : new int[] {1, 63, 64, 65, 300}) {
+            for (double p : new double[] {0.1, 0.5, 0.75}) {
+                int words = Dropout.words(units);
+                long[] together = new long[rowKeys.length * words];
+                long[] oneByOne = new long[rowKeys.length * words];
+                seeded.fillRows(together, units, 41L, 2, rowKeys, p);
+                for (int b = 0; b < rowKeys.length; b++) {
+                    Dropout.dropBits(oneByOne, b * words, units, Dropout.key(20160607L, 41L, 2, rowKeys[b]), p);
+                }
+                assertArrayEquals(oneByOne, together, "units " + units + ", p " + p);
+            }
+        }
+    }
+
+    @Test
     void keysOfNearbyInputsAreAllDistinct() {
         Set<Long> keys = new HashSet<>();
         long row = Dropout.rowKey(new double[] {0.5}, DataType.FLOAT);
