@@ -99,8 +99,12 @@ final class DropConnectPass {
         return stats.result(false);
     }
 
-    /** Class scores without the output bias for samples {@code [from, to)}, sample-major and flattened. */
-    private double[] scores(int from, int to) {
+    /**
+     * Class scores without the output bias for samples {@code [from, to)}, sample-major: rows
+     * {@code [s * B, (s + 1) * B)} are sample {@code from + s}. The array is this pass's buffer, valid until the
+     * next call.
+     */
+    private INDArray scores(int from, int to) {
         int count = to - from;
         int width = (int) prefix.columns();
         double p0 = network.dropoutAt(first);
@@ -137,7 +141,7 @@ final class DropConnectPass {
             }
             shared = false;
             if (i == last) {
-                return toDoubles(z);
+                return z;
             }
             int site = i + 1;
             double p = network.dropoutAt(site);
@@ -343,10 +347,7 @@ final class DropConnectPass {
 
     /** Every row's drop bits of one sample at one site, row {@code b}'s from word {@code b * words(width)}. */
     private void fillMasks(long[] dropped, int width, long sample, int site, double p) {
-        int words = Dropout.words(width);
-        for (int b = 0; b < rows; b++) {
-            masks.fill(dropped, b * words, width, sample, site, b, rowKeys[b], p);
-        }
+        masks.fillRows(dropped, width, sample, site, rowKeys, p);
     }
 
     /** Output buffer of layer {@code layer} (-1: the tiled input) for {@code count} samples, kept across chunks. */
@@ -413,19 +414,5 @@ final class DropConnectPass {
 
     private static double keptScale(double p) {
         return 1.0 / (1.0 - p);
-    }
-
-    /** A row-major copy in Java memory, read through NIO rather than element by element. */
-    private static double[] toDoubles(INDArray a) {
-        double[] out = new double[(int) a.length()];
-        if (a.dataType() == DataType.DOUBLE) {
-            a.data().asNioDouble().get(0, out);
-        } else {
-            FloatBuffer buffer = a.data().asNioFloat();
-            for (int i = 0; i < out.length; i++) {
-                out[i] = buffer.get(i);
-            }
-        }
-        return out;
     }
 }
