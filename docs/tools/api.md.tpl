@@ -95,6 +95,21 @@ mean; `predictiveEntropy` is the entropy of `mean` (total uncertainty, in nats);
 that minus the mean entropy of the individual passes (the model's own, epistemic, uncertainty; Gal &
 Ghahramani 2016); `variationRatio` is the share of passes that did not vote for the modal class.
 
+Models trained with the tutorial's two variants (hyperparameters `dropConnect` and `batchNorm`,
+[training.md](training.md#7-dropconnect-and-batch-normalisation); or imported, [model-artifact.md](model-artifact.md))
+are served the same way:
+
+- **DropConnect** (Wan et al. 2013): each pass draws one mask over each DropConnect layer's weights (scaled
+  by 1 / (1 − p) where kept) and uses it for every row of the request, since a pass is one network drawn from
+  the distribution; units of the input (`inputDropout`) are still dropped per row. The deterministic pass uses
+  the weights as stored.
+- **Batch normalisation**: every pass keeps batch norm in prediction mode, normalising with the running mean
+  and variance learned in training, so only dropout is stochastic. That is what Monte Carlo dropout with batch
+  norm means in the literature (batch norm at test time as in Ioffe and Szegedy 2015, dropout as in Gal and
+  Ghahramani 2016); Monte Carlo batch normalisation (Teye et al. 2018), which instead samples batch
+  statistics, is a different method and not what the service does. In the passes the batch norm is folded into
+  the layer's weights and bias (the same affine map, rounded once).
+
 @@ curl -s -X POST 'http://localhost:8080/predict?mcSamples=100&seed=7' -H 'Content-Type: application/json' -d '{"instances": [$ROW, $ROW2]}'
 
 Both rows are clear cases: the passes agree, `std` and `mutualInformation` are tiny. A hard case is
@@ -135,6 +150,12 @@ What a `seed` fixes, and how exactly (each point is what a test checks, no more)
   float32). They do not depend on the row's position, the other rows of the request, its size, how the
   service splits the work into chunks, its thread counts or concurrent load, and identical rows draw
   identical masks (`DropoutTest`, `MonteCarloPredictorTest`: bit for bit).
+- **DropConnect masks, exactly.** For a model with DropConnect, each layer's weight mask in a sample is a
+  pure function of the seed, the sample index and the layer (keyed on a site number, −1 − layer, that unit
+  dropout never uses, so a weight mask never repeats a unit mask). It is drawn once per sample and shared by
+  every row of the request (`DropConnectTest`: one draw per sample and layer whatever the rows and chunks; the
+  same bits for the same key), so a row's answer does not depend on the other rows beyond rounding, and an
+  identical request gets a bit-identical answer with 1, 2 or 4 predictor threads (`DropConnectTest`).
 - **The same request to the same service: bit-identical.** An identical request (model version, rows,
   `mcSamples`, seed) gets a byte-identical answer whatever `predict.threads` and while other clients
   predict (`PredictReproducibilityTest`: twice, and ten times while 8 other clients predict). Identical rows
@@ -145,11 +166,15 @@ What a `seed` fixes, and how exactly (each point is what a test checks, no more)
   rounding: **mean, std, predictive entropy, mutual information and variation ratio within 1e-5** (the
   tested bound; `include=scores` statistics within 1e-5 × max(1, |score|)). The worst difference measured
   was 3.2e-7, for the digits model and for random networks, with OpenBLAS's Haswell, SkylakeX and Zen
-  kernels at 1 and 2 threads. `predictedClass` and `variationRatio` are counts of argmaxes, so they agree
-  exactly unless two classes are tied to within rounding in some pass.
+  kernels at 1 and 2 threads. The same bound is tested for DropConnect models (a row alone against the same
+  row among six others, `DropConnectTest`) and for batch-norm models (the folded passes against a plain loop
+  with batch norm computed as written, `BatchNormTest`). `predictedClass` and `variationRatio` are counts of
+  argmaxes, so they agree exactly unless two classes are tied to within rounding in some pass.
 - **Training**: the same data, hyperparameters and seed give bit-identical weights on one machine at one
   `nd4j.threads`; with another thread count or CPU the weights agree to rounding, which grows with every
-  step (tested: three epochs on digits, weights within 1e-5 of the largest weight).
+  step (tested: three epochs on digits, weights within 1e-5 of the largest weight). DropConnect draws one
+  weight mask per mini-batch from the seed; with DropConnect and batch norm the same seed also gives
+  bit-identical weights, gammas, betas and running statistics on one machine (`BatchNormTest`).
 
 ## Models
 
@@ -169,6 +194,10 @@ SHA-256 of the stored zip and, for versions trained by this service, the evaluat
 validation split (`evaluation`, see [Evaluation](#evaluation); shortened here to its headline figures):
 
 @@ short curl -s http://localhost:8080/models/digits/versions/1 | python3 -c 'import json,sys; m=json.load(sys.stdin); e=m["evaluation"]; m["evaluation"]={k: e[k] for k in ("rows","mcSamples","seed")} | {p: {k: e[p][k] for k in ("accuracy","nll","ece")} for p in ("deterministic","monteCarlo")}; print(json.dumps(m))'
+
+A version trained with `dropConnect` or `batchNorm` shows `"dropConnect": true` or `"batchNorm": true` in its
+`architecture` (true when any hidden layer has it; an imported archive describes each layer in its
+`model.json`), and the same names, with `batchNormMomentum` and `batchNormEpsilon`, in its `hyperparameters`.
 
 ### Download an artifact
 

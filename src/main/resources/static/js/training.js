@@ -5,8 +5,9 @@ import { curveChart } from './charts.js';
 const $ = id => document.getElementById(id);
 const POLL_MS = 400;
 // Order of the fields in the form; any other property of the schema follows in the schema's order.
-const FIELD_ORDER = ['hiddenLayers', 'dropout', 'inputDropout', 'epochs', 'batchSize', 'learningRate', 'optimizer',
-  'momentum', 'l2', 'validationFraction', 'earlyStoppingPatience', 'seed', 'standardize'];
+const FIELD_ORDER = ['hiddenLayers', 'dropout', 'inputDropout', 'dropConnect', 'batchNorm', 'epochs', 'batchSize',
+  'learningRate', 'optimizer', 'momentum', 'l2', 'validationFraction', 'earlyStoppingPatience', 'seed', 'standardize',
+  'batchNormMomentum', 'batchNormEpsilon'];
 
 let fields = []; // {name, kind, input}
 let watching = null; // job id

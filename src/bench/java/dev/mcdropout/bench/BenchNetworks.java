@@ -47,6 +47,20 @@ final class BenchNetworks {
     }
 
     /**
+     * The same weights with DropConnect (Wan et al. 2013, issue 9): each hidden layer's p = 0.5 drops the weights
+     * into its units, one mask per sample, instead of its output units.
+     */
+    static Network dropConnect(Network network) {
+        List<Layer> layers = new ArrayList<>();
+        List<Layer> plain = network.layers();
+        for (int i = 0; i < plain.size(); i++) {
+            Layer l = plain.get(i);
+            layers.add(new Layer(l.weights(), l.bias(), l.activation(), l.dropout(), i < plain.size() - 1, null));
+        }
+        return new Network(layers, network.inputDropout(), network.standardization(), network.classes());
+    }
+
+    /**
      * The same network in DL4J. DL4J puts a layer's dropout on that layer's <em>input</em> and takes the
      * <em>retain</em> probability, so our "drop with p after hidden layer i" becomes {@code dropOut(1 - p)}
      * on layer i + 1. Weights are copied in and checked against our test-mode pass.

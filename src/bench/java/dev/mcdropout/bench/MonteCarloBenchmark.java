@@ -54,6 +54,7 @@ public class MonteCarloBenchmark {
     public int threads;
 
     private Network network;
+    private Network dropConnect;
     private MultiLayerNetwork dl4j;
     private MonteCarloPredictor predictor;
     private INDArray raw;
@@ -63,6 +64,7 @@ public class MonteCarloBenchmark {
     public void setUp() {
         System.out.println("# " + BenchNetworks.environment());
         network = BenchNetworks.network(BenchNetworks.spec(net), SEED);
+        dropConnect = BenchNetworks.dropConnect(network);
         dl4j = BenchNetworks.dl4j(network, SEED);
         raw = BenchNetworks.rows(rows, network.inputs(), SEED + 1);
         standardized = network.standardize(raw);
@@ -92,5 +94,11 @@ public class MonteCarloBenchmark {
     @Benchmark
     public List<Uncertainty> c_engine() {
         return predictor.predict(network, raw, samples, SEED, false);
+    }
+
+    /** (e) The engine on the same weights with DropConnect (p = 0.5 of the weights into each hidden layer). */
+    @Benchmark
+    public List<Uncertainty> e_dropConnectEngine() {
+        return predictor.predict(dropConnect, raw, samples, SEED, false);
     }
 }

@@ -19,7 +19,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * them skews their ratio. Here every round times each contender back to back (each for at least
  * {@code minRoundMillis}, averaging over the calls), so all see the same load, and the ratio is taken per
  * round; the report gives the median over rounds. Usage:
- * {@code OMP_NUM_THREADS=2 java -cp target/benchmarks.jar dev.mcdropout.bench.PairedRatios [rounds] [minRoundMillis]}
+ * {@code OMP_NUM_THREADS=2 java -cp target/benchmarks.jar dev.mcdropout.bench.PairedRatios [rounds] [minRoundMillis]
+ * [contenders]}, contenders a comma list of a, b, c, dc, sgemm (default all). {@code dc} is the engine on the same
+ * weights with DropConnect (issue 9); its line gives dc / c (against the dropout engine) and dc against the time its
+ * own floating-point work takes at the sgemm rate of the same round ({@link EngineFlops#countDropConnect}).
  */
 public final class PairedRatios {
 
@@ -28,6 +31,7 @@ public final class PairedRatios {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         long minRoundNanos = (args.length > 1 ? Long.parseLong(args[1]) : 300) * 1_000_000L;
+        List<String> wanted = List.of((args.length > 2 ? args[2] : "a,b,c,dc,sgemm").split(","));
         System.out.println("# " + BenchNetworks.environment());
         int threads = Runtime.getRuntime().availableProcessors();
         double sgemmFlops = 2.0 * 6400 * 1024 * 1024;
@@ -39,6 +43,7 @@ public final class PairedRatios {
             for (String net : List.of("784-256-10", "784-1024-1024-10")) {
                 for (int rows : new int[] {1, 64}) {
                     Network network = BenchNetworks.network(BenchNetworks.spec(net), MonteCarloBenchmark.SEED);
+                    Network dropConnect = BenchNetworks.dropConnect(network);
                     MultiLayerNetwork dl4j = BenchNetworks.dl4j(network, MonteCarloBenchmark.SEED);
                     INDArray raw = BenchNetworks.rows(rows, network.inputs(), MonteCarloBenchmark.SEED + 1);
                     INDArray standardized = network.standardize(raw);
@@ -49,7 +54,10 @@ public final class PairedRatios {
                     contenders.put("b", () -> BenchNetworks.dl4jLoop(dl4j, raw, SAMPLES));
                     contenders.put("c", () -> predictor.predict(network, raw, SAMPLES, MonteCarloBenchmark.SEED,
                             false));
+                    contenders.put("dc", () -> predictor.predict(dropConnect, raw, SAMPLES, MonteCarloBenchmark.SEED,
+                            false));
                     contenders.put("sgemm", () -> Nd4j.gemm(ga, gb, gc, false, false, 1.0, 0.0));
+                    contenders.keySet().retainAll(wanted);
                     // warm-up: JIT, ND4J's caches and pools
                     for (int w = 0; w < 3; w++) {
                         contenders.values().forEach(r -> timePerCall(r, minRoundNanos));
@@ -62,6 +70,11 @@ public final class PairedRatios {
                     List<Double> cpuBOverC = new ArrayList<>();
                     List<Double> cpuCOverIdeal = new ArrayList<>();
                     double flops = EngineFlops.count(network, rows, SAMPLES);
+                    double dcFlops = EngineFlops.countDropConnect(dropConnect, rows, SAMPLES);
+                    List<Double> dcOverC = new ArrayList<>();
+                    List<Double> dcOverIdeal = new ArrayList<>();
+                    List<Double> cpuDcOverC = new ArrayList<>();
+                    List<Double> cpuDcOverIdeal = new ArrayList<>();
                     List<String> order = new ArrayList<>(contenders.keySet());
                     for (int r = 0; r < rounds; r++) {
                         Map<String, Double> round = new LinkedHashMap<>();
@@ -74,12 +87,38 @@ public final class PairedRatios {
                         }
                         round.forEach((k, v) -> times.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                         cpu.forEach((k, v) -> cpuTimes.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                        if (round.containsKey("dc") && round.containsKey("c") && round.containsKey("sgemm")) {
+                            double rate = sgemmFlops / (round.get("sgemm") / 1e3);
+                            dcOverC.add(round.get("dc") / round.get("c"));
+                            dcOverIdeal.add(round.get("dc") / (dcFlops / rate * 1e3));
+                            cpuDcOverC.add(cpu.get("dc") / cpu.get("c"));
+                            cpuDcOverIdeal.add(cpu.get("dc") / (dcFlops / (sgemmFlops / cpu.get("sgemm"))));
+                        }
+                        if (!round.containsKey("a") || !round.containsKey("b")) {
+                            continue;
+                        }
                         bOverC.add(round.get("b") / round.get("c"));
                         bOverA.add(round.get("b") / round.get("a"));
                         double rate = sgemmFlops / (round.get("sgemm") / 1e3);
                         cOverIdeal.add(round.get("c") / (flops / rate * 1e3));
                         cpuBOverC.add(cpu.get("b") / cpu.get("c"));
                         cpuCOverIdeal.add(cpu.get("c") / (flops / (sgemmFlops / cpu.get("sgemm"))));
+                    }
+                    if (!dcOverC.isEmpty()) {
+                        System.out.printf(Locale.ROOT,
+                                "%-17s B=%-3d DropConnect median ms/op: dc %.3f  c %.3f  sgemm6400 %.3f (%.1f GFLOP/s) | "
+                                        + "median per-round ratios: dc/c %.2f  dc/ideal %.2f (DropConnect FLOPs %.4g)%n",
+                                net, rows, median(times.get("dc")), median(times.get("c")), median(times.get("sgemm")),
+                                sgemmFlops / median(times.get("sgemm")) / 1e6, median(dcOverC), median(dcOverIdeal),
+                                dcFlops);
+                        System.out.println("    dc/c per round: " + fmt(dcOverC) + "   dc/ideal per round: "
+                                + fmt(dcOverIdeal));
+                        System.out.printf(Locale.ROOT, "    CPU ms/op (process): dc %.3f  c %.3f | median per-round CPU "
+                                        + "ratios: dc/c %.2f  dc/ideal %.2f%n", median(cpuTimes.get("dc")),
+                                median(cpuTimes.get("c")), median(cpuDcOverC), median(cpuDcOverIdeal));
+                    }
+                    if (bOverC.isEmpty()) {
+                        continue;
                     }
                     System.out.printf(Locale.ROOT,
                             "%-17s B=%-3d median ms/op: a %.3f  b %.3f  c %.3f  sgemm6400 %.3f (%.1f GFLOP/s) | "

@@ -30,14 +30,21 @@ public final class ModelDtos {
             @Schema(description = "Units per hidden layer (ReLU)", example = "[128]") List<Integer> hiddenLayers,
             @Schema(description = "Output units, one per class", example = "10") int outputs,
             @Schema(description = "Dropout probability on the input features", example = "0.0") double inputDropout,
-            @Schema(description = "Dropout probability after each hidden layer", example = "[0.5]") List<Double> dropout,
+            @Schema(description = "Dropout probability of each hidden layer: of its output units, or of the weights "
+                    + "into its units where it uses DropConnect", example = "[0.5]") List<Double> dropout,
             @Schema(description = "Whether inputs are standardised as (x - mean) / std before the first layer")
-            boolean standardized) {
+            boolean standardized,
+            @Schema(description = "Whether hidden layers drop weights (DropConnect) rather than output units; true "
+                    + "when any hidden layer does (an imported model may mix, see its model.json)", example = "false")
+            boolean dropConnect,
+            @Schema(description = "Whether hidden layers batch-normalise their linear output before the ReLU; true "
+                    + "when any hidden layer does", example = "false")
+            boolean batchNorm) {
 
         static Architecture of(Network network) {
             NetworkSpec spec = network.spec();
             return new Architecture(spec.inputs(), spec.hidden(), spec.outputs(), spec.inputDropout(),
-                    spec.hiddenDropout(), !network.standardization().isIdentity());
+                    spec.hiddenDropout(), !network.standardization().isIdentity(), spec.dropConnect(), spec.batchNorm());
         }
     }
 

@@ -38,6 +38,12 @@ public final class TrainedArtifacts {
         h.put("earlyStoppingPatience", c.earlyStoppingPatience());
         h.put("seed", c.seed());
         h.put("standardize", c.standardize());
+        h.put("dropConnect", c.dropConnect());
+        h.put("batchNorm", c.batchNorm());
+        if (c.batchNorm()) {
+            h.put("batchNormMomentum", c.batchNormMomentum());
+            h.put("batchNormEpsilon", c.batchNormEpsilon());
+        }
         return h;
     }
 

@@ -17,6 +17,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *       row's own feature values ({@link #rowKey}), so a row draws the same masks whichever rows share its
  *       request and identical rows draw identical masks;</li>
  *   <li>in training, {@code (seed, step, site)} for a whole mini-batch.</li>
+ *   <li>DropConnect's masks over a layer's weights (Wan et al. 2013) are keyed like a whole mini-batch's:
+ *       {@code (seed, sample, weight site)} in Monte Carlo prediction, one mask per sample shared by every row
+ *       of it, and {@code (seed, step, weight site)} in training. The weight site of layer {@code i} is
+ *       {@code -1 - i} ({@link #weightSite}), a number unit dropout never uses, so a weight mask and a unit
+ *       mask never share a key.</li>
  * </ul>
  * Each input passes through the SplitMix64 finaliser before it is combined with the others, so no linear
  * relation between inputs (seed {@code s} sample {@code t + 1} against seed {@code s + G^-1} sample
@@ -112,6 +117,22 @@ public final class Dropout {
     /** Key of a mini-batch's mask in training: {@code (seed, step, site)}. */
     public static long key(long seed, long stream, int site) {
         return mix(mix(mix(seed + SEED_SALT) ^ mix(stream + STREAM_SALT)) ^ mix(site + SITE_SALT));
+    }
+
+    /** The site number of layer {@code layer}'s DropConnect mask: -1, -2, ..., never a unit dropout site. */
+    public static int weightSite(int layer) {
+        if (layer < 0) {
+            throw new IllegalArgumentException("layer must be >= 0, got " + layer);
+        }
+        return -1 - layer;
+    }
+
+    /**
+     * Key of layer {@code layer}'s DropConnect mask in one Monte Carlo sample: {@code (seed, sample, weight
+     * site)}, the same for every row of the sample.
+     */
+    public static long weightKey(long seed, long sample, int layer) {
+        return key(seed, sample, weightSite(layer));
     }
 
     /** Key of one row's mask in one Monte Carlo sample: {@code (seed, sample, site, row key)}. */

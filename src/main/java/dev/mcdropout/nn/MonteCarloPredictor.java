@@ -84,12 +84,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
      * one test-mode pass.
      */
     public List<Uncertainty> predict(Network network, INDArray raw, int samples, long seed, boolean includeScores) {
-        return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
+        if (raw.rank() != 2 || raw.rows() < 1) {
+            throw new IllegalArgumentException("expected a non-empty matrix of rows");
+        }
+        return predict(network, rowsOf(raw), samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed),
+                includeScores);
     }
 
     /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows held in Java arrays. */
     public List<Uncertainty> predict(Network network, double[][] raw, int samples, long seed, boolean includeScores) {
-        return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
+        return predict(network, raw, samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed), includeScores);
     }
 
     /** As {@link #predict(Network, INDArray, int, long, boolean)} with masks from {@code masks}. */
@@ -136,6 +140,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     public List<Uncertainty> predict(Network network, double[][] raw, int samples, MaskSource masks,
                                      boolean includeScores) {
+        return predict(network, raw, samples, masks, null, includeScores);
+    }
+
+    /**
+     * As {@link #predict(Network, double[][], int, MaskSource, boolean)}, with the DropConnect masks of a
+     * network that has them from {@code weightMasks} (one mask per sample and layer, shared by the sample's
+     * rows; see {@link DropConnectPass}). A network without DropConnect does not use it.
+     */
+    public List<Uncertainty> predict(Network network, double[][] raw, int samples, MaskSource masks,
+                                     WeightMaskSource weightMasks, boolean includeScores) {
         if (raw.length == 0) {
             throw new IllegalArgumentException("expected at least one row");
         }
@@ -144,12 +158,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + row.length);
             }
         }
-        return predict(network, RowMatrix.of(raw, network.inputs()), samples, masks, includeScores);
+        return predict(network, RowMatrix.of(raw, network.inputs()), samples, masks, weightMasks, includeScores);
     }
 
     /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows in one flat block (a parsed request). */
     public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, long seed, boolean includeScores) {
-        return predict(network, raw, samples, MaskSource.seeded(seed), includeScores);
+        return predict(network, raw, samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed), includeScores);
     }
 
     /**
@@ -158,6 +172,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
                                      boolean includeScores) {
+        return predict(network, raw, samples, masks, null, includeScores);
+    }
+
+    /** As {@link #predict(Network, double[][], int, MaskSource, WeightMaskSource, boolean)} for a flat block. */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
+                                     WeightMaskSource weightMasks, boolean includeScores) {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
@@ -176,11 +196,21 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new InputOutOfRangeException(row, e.feature(),
                     e.getMessage().replaceFirst("^row " + e.row() + ",", "row " + row + ","));
         }
-        return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, includeScores));
+        return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, weightMasks,
+                includeScores));
     }
 
     private List<Uncertainty> predictDistinct(Network network, INDArray x, long[] rowKeys, int samples,
-                                              MaskSource masks, boolean includeScores) {
+                                              MaskSource masks, WeightMaskSource weightMasks, boolean includeScores) {
+        if (samples > 0 && (network.hasBatchNorm() || network.hasDropConnect())) {
+            // Monte Carlo passes keep batch norm in prediction mode, a fixed affine map folded into the weights;
+            // DropConnect draws weight masks per sample and has passes of its own.
+            network = network.folded();
+            if (network.hasDropConnect()) {
+                return DropConnectPass.predict(network, x, rowKeys, samples, masks, weightMasks, includeScores,
+                        parallel, buffers, chunkElements);
+            }
+        }
         int rows = (int) x.rows();
         MonteCarloStatistics stats = new MonteCarloStatistics(rows, network.outputs(), includeScores);
 

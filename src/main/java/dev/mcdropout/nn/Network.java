@@ -15,7 +15,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * An immutable multi-layer perceptron with inverted dropout: standardisation, dense layers with ReLU on
  * hidden layers and a linear output layer producing class scores. Dropout site {@code i} is the input of
  * layer {@code i}: site 0 uses {@link #inputDropout()}, site {@code i > 0} the dropout of layer
- * {@code i - 1}.
+ * {@code i - 1}, unless that layer uses DropConnect, whose probability drops its weights instead
+ * ({@link #weightDropoutAt}). Hidden layers may batch-normalise their linear output ({@link BatchNorm}); in
+ * prediction that is a fixed affine map per unit, which {@link #folded()} folds into the weights and biases.
  *
  * <p>The constructor copies every array and nothing hands out an internal one, so a network can be shared
  * between threads without locking and a new version is published by swapping the reference.
@@ -33,9 +35,11 @@ public final class Network {
     private final double[] inverseStd;
     private final double[][] biasValues;
     private final float[][] floatBiasValues;
-    private final List<INDArray> weights;
-    private final List<INDArray> biases;
-    private final List<Activation> activations;
+    private final float[][] floatWeightValues;
+    private final double[][] weightValues;
+    private final boolean dropConnect;
+    private final boolean batchNorm;
+    private final Network folded;
 
     public Network(List<Layer> layers, double inputDropout, Standardization standardization, List<String> classes) {
         Objects.requireNonNull(layers, "layers");
@@ -62,11 +66,24 @@ public final class Network {
             if (!allFinite(layer.weights()) || !allFinite(layer.bias())) {
                 throw new IllegalArgumentException("layer " + i + " has a NaN or infinite weight or bias");
             }
+            BatchNorm bn = layer.batchNorm();
+            if (bn != null) {
+                if (!allFinite(bn.gamma()) || !allFinite(bn.beta()) || !allFinite(bn.runningMean())
+                        || !allFinite(bn.runningVar())) {
+                    throw new IllegalArgumentException("layer " + i + " has a NaN or infinite batch norm value");
+                }
+                if (bn.runningVar().minNumber().doubleValue() < 0) {
+                    throw new IllegalArgumentException("layer " + i + " has a negative batch norm running variance");
+                }
+            }
             copies.add(layer.copy());
         }
         Layer last = copies.get(copies.size() - 1);
         if (last.activation() != Activation.LINEAR || last.dropout() != 0.0) {
             throw new IllegalArgumentException("the output layer must be linear without dropout");
+        }
+        if (last.dropConnect() || last.batchNorm() != null) {
+            throw new IllegalArgumentException("the output layer has neither DropConnect nor batch norm");
         }
         if (classes.size() != last.outputs()) {
             throw new IllegalArgumentException(classes.size() + " classes but the output layer has "
@@ -80,9 +97,8 @@ public final class Network {
                     + " features but the first layer takes " + copies.get(0).inputs());
         }
         this.layers = List.copyOf(copies);
-        this.weights = this.layers.stream().map(Layer::weights).toList();
-        this.biases = this.layers.stream().map(Layer::bias).toList();
-        this.activations = this.layers.stream().map(Layer::activation).toList();
+        this.dropConnect = copies.stream().anyMatch(l -> l.weightDropout() > 0.0);
+        this.batchNorm = copies.stream().anyMatch(l -> l.batchNorm() != null);
         this.inputDropout = inputDropout;
         this.standardization = standardization;
         this.classes = List.copyOf(classes);
@@ -109,6 +125,53 @@ public final class Network {
             biasValues[i] = copies.get(i).bias().castTo(DataType.DOUBLE).toDoubleVector();
             floatBiasValues[i] = copies.get(i).bias().castTo(DataType.FLOAT).toFloatVector();
         }
+        // Heap copies of the weights that DropConnect masks, one sample at a time, in the predictor; a network
+        // with batch norm predicts through its folded copy, which has its own.
+        this.floatWeightValues = new float[copies.size()][];
+        this.weightValues = new double[copies.size()][];
+        for (int i = 0; i < copies.size(); i++) {
+            if (copies.get(i).weightDropout() > 0.0 && !batchNorm) {
+                INDArray w = copies.get(i).weights().dup('c');
+                int n = (int) w.length();
+                if (type == DataType.FLOAT) {
+                    floatWeightValues[i] = java.util.Arrays.copyOf(w.data().asFloat(), n);
+                } else {
+                    weightValues[i] = java.util.Arrays.copyOf(w.data().asDouble(), n);
+                }
+            }
+        }
+        this.folded = batchNorm ? fold(copies, inputDropout, standardization, classes) : this;
+    }
+
+    /**
+     * The same network in prediction mode with every batch norm folded into its layer: with
+     * {@code s = gamma / sqrt(runningVar + epsilon)}, {@code W' = W * s} (per column) and
+     * {@code b' = (b - runningMean) * s + beta}, computed in double precision and rounded once to the network's
+     * type. DropConnect commutes with the per-column scale, so masks apply to {@code W'} unchanged.
+     */
+    private static Network fold(List<Layer> layers, double inputDropout, Standardization standardization,
+                                List<String> classes) {
+        List<Layer> folded = new ArrayList<>(layers.size());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            BatchNorm bn = layer.batchNorm();
+            if (bn == null) {
+                folded.add(layer);
+                continue;
+            }
+            DataType type = layer.weights().dataType();
+            INDArray scale = bn.gamma().castTo(DataType.DOUBLE).div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(
+                    bn.runningVar().castTo(DataType.DOUBLE).add(bn.epsilon()), false));
+            INDArray w = layer.weights().castTo(DataType.DOUBLE).mulRowVector(scale).castTo(type);
+            INDArray b = layer.bias().castTo(DataType.DOUBLE).subRowVector(bn.runningMean().castTo(DataType.DOUBLE))
+                    .muliRowVector(scale).addiRowVector(bn.beta().castTo(DataType.DOUBLE)).castTo(type);
+            if (!allFinite(w) || !allFinite(b)) {
+                throw new IllegalArgumentException("layer " + i + ": its batch norm (gamma / sqrt(runningVar + "
+                        + "epsilon)) scales its weights beyond the range of " + type);
+            }
+            folded.add(new Layer(w, b, layer.activation(), layer.dropout(), layer.dropConnect(), null));
+        }
+        return new Network(folded, inputDropout, standardization, classes);
     }
 
     /**
@@ -117,6 +180,16 @@ public final class Network {
      */
     public static Network initialize(NetworkSpec spec, List<String> classes, Standardization standardization,
                                      DataType type, long seed) {
+        return initialize(spec, classes, standardization, type, seed, BatchNorm.DEFAULT_EPSILON);
+    }
+
+    /**
+     * As {@link #initialize(NetworkSpec, List, Standardization, DataType, long)}; hidden layers of a
+     * {@code spec.batchNorm()} network start with gamma 1, beta 0, running mean 0, running variance 1 and
+     * the given epsilon.
+     */
+    public static Network initialize(NetworkSpec spec, List<String> classes, Standardization standardization,
+                                     DataType type, long seed, double batchNormEpsilon) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Layer> layers = new ArrayList<>();
         int in = spec.inputs();
@@ -129,7 +202,9 @@ public final class Network {
                 w[k] = gaussian(random) * sigma;
             }
             layers.add(new Layer(Nd4j.create(w, new long[] {in, out}, type), Nd4j.zeros(type, 1, out),
-                    output ? Activation.LINEAR : Activation.RELU, output ? 0.0 : spec.hiddenDropout().get(i)));
+                    output ? Activation.LINEAR : Activation.RELU, output ? 0.0 : spec.hiddenDropout().get(i),
+                    !output && spec.dropConnect(),
+                    !output && spec.batchNorm() ? BatchNorm.initial(out, type, batchNormEpsilon) : null));
             in = out;
         }
         return new Network(layers, spec.inputDropout(), standardization, classes);
@@ -142,7 +217,26 @@ public final class Network {
             hidden.add(layers.get(i).outputs());
             dropout.add(layers.get(i).dropout());
         }
-        return new NetworkSpec(inputs(), hidden, outputs(), inputDropout, dropout);
+        return new NetworkSpec(inputs(), hidden, outputs(), inputDropout, dropout, dropConnect, batchNorm);
+    }
+
+    /** Whether some layer's dropout drops its weights (DropConnect) rather than its outputs. */
+    public boolean hasDropConnect() {
+        return dropConnect;
+    }
+
+    /** Whether some layer batch-normalises its linear output. */
+    public boolean hasBatchNorm() {
+        return batchNorm;
+    }
+
+    /**
+     * This network as it predicts, with every batch norm folded into its layer's weights and bias (see
+     * {@link #fold}); the network itself when it has no batch norm. The same in prediction mode up to
+     * rounding; the Monte Carlo passes run on it.
+     */
+    public Network folded() {
+        return folded;
     }
 
     public int inputs() {
@@ -161,9 +255,17 @@ public final class Network {
         return inputDropout;
     }
 
-    /** Dropout probability at site {@code i}, the input of layer {@code i}. */
+    /**
+     * Unit dropout probability at site {@code i}, the input of layer {@code i}: 0 after a DropConnect layer,
+     * whose probability drops weights instead.
+     */
     public double dropoutAt(int site) {
-        return site == 0 ? inputDropout : layers.get(site - 1).dropout();
+        return site == 0 ? inputDropout : layers.get(site - 1).unitDropout();
+    }
+
+    /** Probability of dropping each weight of layer {@code i} (DropConnect), 0 for a layer without it. */
+    public double weightDropoutAt(int layer) {
+        return layers.get(layer).weightDropout();
     }
 
     public Standardization standardization() {
@@ -195,6 +297,16 @@ public final class Network {
 
     float[] floatBiasValues(int i) {
         return floatBiasValues[i];
+    }
+
+    /** Row-major weights of a DropConnect layer {@code i} of a FLOAT network, in Java memory; shared, read only. */
+    float[] floatWeightValues(int i) {
+        return floatWeightValues[i];
+    }
+
+    /** The same for a DOUBLE network. */
+    double[] weightValues(int i) {
+        return weightValues[i];
     }
 
     /**
@@ -291,11 +403,21 @@ public final class Network {
 
     /**
      * A forward pass on already standardised rows. {@code masks.get(i)}, when present and not null, is the
-     * scaled dropout mask ({@code keep / (1 - p)}) for site {@code i}; a null list means test mode.
+     * scaled dropout mask ({@code keep / (1 - p)}) for site {@code i}; a null list means test mode. Batch
+     * norm uses the running statistics (prediction mode) and weights are not dropped.
      */
     public ForwardPass forward(INDArray x, List<INDArray> masks) {
+        return forward(x, masks, null, false);
+    }
+
+    /**
+     * A forward pass with scaled DropConnect masks too: {@code weightMasks.get(i)}, when present and not null,
+     * multiplies layer {@code i}'s weights. {@code batchStatistics}: batch norm normalises with the rows'
+     * own mean and variance (training mode) instead of the running ones.
+     */
+    public ForwardPass forward(INDArray x, List<INDArray> masks, List<INDArray> weightMasks, boolean batchStatistics) {
         checkColumns(x);
-        return ForwardPass.compute(x.castTo(dataType), weights, biases, activations, masks);
+        return ForwardPass.compute(x.castTo(dataType), layers, masks, weightMasks, batchStatistics);
     }
 
     /** Row-wise softmax ({@link Probabilities#softmax}) as a fresh array of the scores' data type. */

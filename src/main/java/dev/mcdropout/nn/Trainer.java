@@ -12,6 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Mini-batch training of a dropout network (Srivastava et al. 2014) on mean softmax cross-entropy plus L2.
+ * With DropConnect (Wan et al. 2013) each mini-batch draws one mask over each such layer's weights, shared by
+ * its rows; with batch norm (Ioffe and Szegedy 2015) each mini-batch is normalised with its own statistics,
+ * which also move the running statistics that validation and prediction use.
  *
  * <p>One run: a stratified validation split; standardisation fitted on the training split only; He
  * initialisation; then per epoch a fresh shuffle, mini-batches with inverted-dropout masks, a
@@ -73,7 +76,7 @@ public final class Trainer {
                 ? Standardization.fit(train.rows()) : Standardization.identity(features);
         DataType type = config.dataType();
         Network initial = Network.initialize(config.spec(features, data.classes().size()), data.classes(),
-                standardization, type, initSeed);
+                standardization, type, initSeed, config.batchNormEpsilon());
         Parameters params = Parameters.copyOf(initial);
         ParameterUpdate update = ParameterUpdate.of(config);
 
@@ -85,8 +88,15 @@ public final class Trainer {
         int[] validationY = validation == null ? null : validation.labels();
 
         int n = trainY.length;
+        if (config.batchNorm() && n < 2) {
+            throw new IllegalArgumentException("batch norm needs at least 2 training rows, the training split has " + n);
+        }
         int batchSize = Math.min(config.batchSize(), n);
         int batches = (n + batchSize - 1) / batchSize;
+        if (config.batchNorm() && batches > 1 && n % batchSize == 1) {
+            // A batch of one row has no variance to normalise with: it joins the batch before it.
+            batches--;
+        }
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -113,7 +123,7 @@ public final class Trainer {
                     throw new TrainingCancelledException(epoch);
                 }
                 int from = b * batchSize;
-                int rows = Math.min(n, from + batchSize) - from;
+                int rows = (b == batches - 1 ? n : Math.min(n, from + batchSize)) - from;
                 double[] batch = new double[rows * features];
                 int[] y = new int[rows];
                 for (int k = 0; k < rows; k++) {
@@ -123,12 +133,12 @@ public final class Trainer {
                 }
                 long stream = ((long) epoch << 32) | b;
                 ForwardPass pass = params.forward(Nd4j.create(batch, new long[] {rows, features}, type),
-                        masks(initial, maskSeed, stream, rows));
+                        masks(initial, maskSeed, stream, rows), weightMasks(initial, maskSeed, stream), true);
                 Loss.Result result = Loss.crossEntropy(pass.scores(), y);
                 lossSum += result.lossSum();
                 correct += result.correct(y);
-                Gradients gradients = Backprop.gradients(params.weights(), params.activations(), pass,
-                        result.dscores(), config.l2());
+                Gradients gradients = Backprop.gradients(params.layers(), pass, result.dscores(), config.l2());
+                params.updateRunningStatistics(pass, config.batchNormMomentum());
                 update.step(List.of(params.flat()), List.of(Parameters.flatten(gradients.interleaved())));
             }
             double epochLoss = lossSum / n;
@@ -230,6 +240,23 @@ public final class Trainer {
         for (int site = 0; site < shape.layerCount(); site++) {
             int columns = site == 0 ? shape.inputs() : shape.layer(site - 1).outputs();
             masks.add(Dropout.scaledMask(seed, stream, site, rows, columns, shape.dropoutAt(site), shape.dataType()));
+        }
+        return masks;
+    }
+
+    /**
+     * Scaled DropConnect masks over each layer's weights for one mini-batch, shared by all its rows, keyed on
+     * the layer's weight site ({@link Dropout#weightSite}); null where the layer drops no weights.
+     */
+    private static List<INDArray> weightMasks(Network shape, long seed, long stream) {
+        if (!shape.hasDropConnect()) {
+            return null;
+        }
+        List<INDArray> masks = new ArrayList<>(shape.layerCount());
+        for (int i = 0; i < shape.layerCount(); i++) {
+            Layer layer = shape.layer(i);
+            masks.add(Dropout.scaledMask(seed, stream, Dropout.weightSite(i), layer.inputs(), layer.outputs(),
+                    layer.weightDropout(), shape.dataType()));
         }
         return masks;
     }

@@ -23,12 +23,23 @@ import org.nd4j.linalg.api.buffer.DataType;
  *       returned). Without a validation split there is nothing to stop on, so it has no effect.</li>
  *   <li>{@code seed} fixes the split, initialisation, shuffling and dropout masks; {@code standardize}
  *       fits {@code (x - mean) / std} on the training split; {@code dataType} FLOAT or DOUBLE.</li>
+ *   <li>{@code dropConnect}: each hidden layer's {@code dropout} drops the weights into its units instead of
+ *       its outputs (Wan et al. 2013; one mask per mini-batch); {@code inputDropout} keeps its meaning. Needs
+ *       a hidden layer.</li>
+ *   <li>{@code batchNorm}: batch normalisation between each hidden layer's linear map and its ReLU (Ioffe and
+ *       Szegedy 2015), with running statistics updated by {@code batchNormMomentum} in (0, 1] as PyTorch's
+ *       {@code momentum} and {@code batchNormEpsilon} in (0, 1]. Needs a hidden layer and batches of at least
+ *       2 rows (a last mini-batch of one row joins the one before it).</li>
  * </ul>
  */
 public record TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, double inputDropout, int epochs,
                              int batchSize, double learningRate, Optimizer optimizer, double momentum, double l2,
                              double validationFraction, int earlyStoppingPatience, long seed, boolean standardize,
-                             DataType dataType) {
+                             DataType dataType, boolean dropConnect, boolean batchNorm, double batchNormMomentum,
+                             double batchNormEpsilon) {
+
+    /** PyTorch's default momentum of the running statistics. */
+    public static final double DEFAULT_BATCH_NORM_MOMENTUM = 0.1;
 
     public TrainingConfig {
         Objects.requireNonNull(hiddenLayers, "hiddenLayers");
@@ -79,6 +90,34 @@ public record TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, d
         if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
             throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + dataType);
         }
+        if (dropConnect && hiddenLayers.isEmpty()) {
+            throw new IllegalArgumentException("dropConnect drops the weights into hidden units; it needs at least "
+                    + "one hidden layer");
+        }
+        if (batchNorm && hiddenLayers.isEmpty()) {
+            throw new IllegalArgumentException("batchNorm normalises hidden layers; it needs at least one hidden "
+                    + "layer");
+        }
+        if (batchNorm && batchSize < 2) {
+            throw new IllegalArgumentException("batchSize must be at least 2 with batchNorm (a batch's variance "
+                    + "needs two rows), got " + batchSize);
+        }
+        if (!(batchNormMomentum > 0 && batchNormMomentum <= 1)) {
+            throw new IllegalArgumentException("batchNormMomentum must be in (0, 1], got " + batchNormMomentum);
+        }
+        if (!(batchNormEpsilon > 0 && batchNormEpsilon <= 1)) {
+            throw new IllegalArgumentException("batchNormEpsilon must be in (0, 1], got " + batchNormEpsilon);
+        }
+    }
+
+    /** Plain dropout: no DropConnect, no batch norm. */
+    public TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, double inputDropout, int epochs,
+                          int batchSize, double learningRate, Optimizer optimizer, double momentum, double l2,
+                          double validationFraction, int earlyStoppingPatience, long seed, boolean standardize,
+                          DataType dataType) {
+        this(hiddenLayers, dropout, inputDropout, epochs, batchSize, learningRate, optimizer, momentum, l2,
+                validationFraction, earlyStoppingPatience, seed, standardize, dataType, false, false,
+                DEFAULT_BATCH_NORM_MOMENTUM, BatchNorm.DEFAULT_EPSILON);
     }
 
     /**
@@ -104,34 +143,45 @@ public record TrainingConfig(List<Integer> hiddenLayers, List<Double> dropout, d
 
     /** The network shape this config trains for the given input width and class count. */
     public NetworkSpec spec(int inputs, int classes) {
-        return new NetworkSpec(inputs, hiddenLayers, classes, inputDropout, dropout);
+        return new NetworkSpec(inputs, hiddenLayers, classes, inputDropout, dropout, dropConnect, batchNorm);
     }
 
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(hiddenLayers, dropout, inputDropout, epochs, batchSize, learningRate, optimizer,
-                momentum, l2, validationFraction, earlyStoppingPatience, newSeed, standardize, dataType);
+                momentum, l2, validationFraction, earlyStoppingPatience, newSeed, standardize, dataType, dropConnect, batchNorm,
+                batchNormMomentum, batchNormEpsilon);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(hiddenLayers, dropout, inputDropout, newEpochs, batchSize, learningRate, optimizer,
-                momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize, dataType);
+                momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize, dataType, dropConnect, batchNorm,
+                batchNormMomentum, batchNormEpsilon);
     }
 
     public TrainingConfig withDataType(DataType newDataType) {
         return new TrainingConfig(hiddenLayers, dropout, inputDropout, epochs, batchSize, learningRate, optimizer,
-                momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize, newDataType);
+                momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize, newDataType, dropConnect,
+                batchNorm, batchNormMomentum, batchNormEpsilon);
+    }
+
+    /** The same run with DropConnect and batch norm switched as given (momentum and epsilon kept). */
+    public TrainingConfig withVariants(boolean newDropConnect, boolean newBatchNorm) {
+        return new TrainingConfig(hiddenLayers, dropout, inputDropout, epochs, batchSize, learningRate, optimizer,
+                momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize, dataType, newDropConnect,
+                newBatchNorm, batchNormMomentum, batchNormEpsilon);
     }
 
     /** The same probability {@code p} on every hidden layer of the given sizes. */
     public TrainingConfig withHiddenLayers(List<Integer> sizes, double p) {
         return new TrainingConfig(sizes, sizes.stream().map(s -> p).toList(), inputDropout, epochs, batchSize,
                 learningRate, optimizer, momentum, l2, validationFraction, earlyStoppingPatience, seed, standardize,
-                dataType);
+                dataType, dropConnect, batchNorm, batchNormMomentum, batchNormEpsilon);
     }
 
     public TrainingConfig withEarlyStopping(double newValidationFraction, int newPatience) {
         return new TrainingConfig(hiddenLayers, dropout, inputDropout, epochs, batchSize, learningRate, optimizer,
-                momentum, l2, newValidationFraction, newPatience, seed, standardize, dataType);
+                momentum, l2, newValidationFraction, newPatience, seed, standardize, dataType, dropConnect, batchNorm,
+                batchNormMomentum, batchNormEpsilon);
     }
 
 }

@@ -70,10 +70,29 @@ public final class TrainingDtos {
             @Schema(description = "Seed of the split, initial weights, shuffles and dropout masks", example = "1") Long seed,
             @Schema(description = "Standardise features with the training split's mean and std (default true)", example = "true")
             Boolean standardize,
+            @Schema(description = """
+                    DropConnect (Wan et al. 2013; default false): each hidden layer's dropout probability drops the \
+                    weights into that layer's units instead of its outputs, one mask per mini-batch in training and \
+                    one per Monte Carlo sample in prediction, shared by all rows of the sample; inputDropout keeps its \
+                    meaning. Needs a hidden layer with dropout above 0.""", example = "false")
+            Boolean dropConnect,
+            @Schema(description = """
+                    Batch normalisation (Ioffe and Szegedy 2015; default false) between each hidden layer's linear \
+                    map and its ReLU: batch statistics in training, running mean and variance in prediction, also in \
+                    Monte Carlo passes (only dropout is stochastic). Needs a hidden layer and batchSize >= 2.""",
+                    example = "false")
+            Boolean batchNorm,
+            @Schema(description = "Momentum of batch norm's running statistics, in (0, 1] (running = (1 - m) running + m batch, as PyTorch; default 0.1); only with batchNorm",
+                    example = "0.1")
+            Double batchNormMomentum,
+            @Schema(description = "Batch norm's epsilon, added to the variance, in (0, 1] (default 1e-5); only with batchNorm",
+                    example = "0.00001")
+            Double batchNormEpsilon,
             @JsonAnySetter @Schema(hidden = true) Map<String, Object> unknown) {
 
         static Hyperparameters none() {
-            return new Hyperparameters(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Hyperparameters(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, null);
         }
     }
 

@@ -185,9 +185,38 @@ public final class TrainingRequests {
         }
         long seed = h.seed() == null ? d.seed() : h.seed();
         boolean standardize = h.standardize() == null ? d.standardize() : h.standardize();
+        boolean dropConnect = h.dropConnect() == null ? d.dropConnect() : h.dropConnect();
+        if (dropConnect && hidden.isEmpty()) {
+            throw invalidHyperparameter("dropConnect", "dropConnect drops the weights into hidden units, but "
+                    + "hiddenLayers is empty; add a hidden layer or leave dropConnect out");
+        }
+        if (dropConnect && dropout.stream().allMatch(p -> p == 0.0)) {
+            throw invalidHyperparameter("dropConnect", "dropConnect uses each hidden layer's dropout as the probability "
+                    + "of dropping a weight, but every dropout is 0; give dropout above 0 or leave dropConnect out");
+        }
+        boolean batchNorm = h.batchNorm() == null ? d.batchNorm() : h.batchNorm();
+        if (batchNorm && hidden.isEmpty()) {
+            throw invalidHyperparameter("batchNorm", "batchNorm normalises hidden layers, but hiddenLayers is empty; "
+                    + "add a hidden layer or leave batchNorm out");
+        }
+        if (batchNorm && batchSize < 2) {
+            throw invalidHyperparameter("batchSize", "batchSize must be at least 2 with batchNorm (a mini-batch's "
+                    + "variance needs two rows), got " + batchSize);
+        }
+        if (!batchNorm && h.batchNormMomentum() != null) {
+            throw invalidHyperparameter("batchNormMomentum", "batchNormMomentum applies only with \"batchNorm\": true");
+        }
+        if (!batchNorm && h.batchNormEpsilon() != null) {
+            throw invalidHyperparameter("batchNormEpsilon", "batchNormEpsilon applies only with \"batchNorm\": true");
+        }
+        double batchNormMomentum = h.batchNormMomentum() == null ? d.batchNormMomentum()
+                : range("batchNormMomentum", h.batchNormMomentum(), 0, false, 1, true);
+        double batchNormEpsilon = h.batchNormEpsilon() == null ? d.batchNormEpsilon()
+                : range("batchNormEpsilon", h.batchNormEpsilon(), 0, false, 1, true);
         try {
             return new TrainingConfig(hidden, dropout, inputDropout, epochs, batchSize, learningRate, optimizer, momentum,
-                    l2, validationFraction, patience, seed, standardize, d.dataType());
+                    l2, validationFraction, patience, seed, standardize, d.dataType(), dropConnect, batchNorm,
+                    batchNormMomentum, batchNormEpsilon);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("invalid-hyperparameters", "Invalid hyperparameters", e.getMessage());
         }

@@ -412,6 +412,10 @@ class MonteCarloPredictorTest {
     /** Worst difference seen by {@link #assertNear}, printed after the class for the docs' measured figure. */
     private static double worst;
 
+    static synchronized double worstDifference() {
+        return worst;
+    }
+
     private static synchronized void noteDifference(double difference) {
         worst = Math.max(worst, difference);
     }
@@ -531,6 +535,13 @@ class MonteCarloPredictorTest {
                 Probabilities.softmax(sc[b], probs[b][s]);
             }
         }
+        return summarise(probs, scores, samples);
+    }
+
+    /** Per row, the statistics of its passes' probabilities {@code probs[row][sample]} and scores. */
+    static List<Uncertainty> summarise(double[][][] probs, double[][][] scores, int samples) {
+        int rows = probs.length;
+        int classes = probs[0][0].length;
         List<Uncertainty> out = new java.util.ArrayList<>();
         for (int b = 0; b < rows; b++) {
             double[] mean = columnMean(probs[b]);

@@ -110,7 +110,7 @@ class SeedFixtureBackpropTest {
         assertIdentical(expected.scores(), actual.scores(), "scores");
         INDArray dscores = Loss.crossEntropy(expected.scores(), fixture.labels()).dscores();
         Gradients fromNetwork = Backprop.gradients(network, expected, dscores, 0.1);
-        Gradients fromParams = Backprop.gradients(params.weights(), params.activations(), actual, dscores, 0.1);
+        Gradients fromParams = Backprop.gradients(params.layers(), actual, dscores, 0.1);
         for (int i = 0; i < 2; i++) {
             assertIdentical(fromNetwork.weights().get(i), fromParams.weights().get(i), "dW" + i);
             assertIdentical(fromNetwork.biases().get(i), fromParams.biases().get(i), "db" + i);

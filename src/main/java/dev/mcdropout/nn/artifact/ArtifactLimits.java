@@ -38,9 +38,9 @@ public record ArtifactLimits(long maxArchiveBytes, long maxTotalBytes, long maxE
         return DEFAULTS;
     }
 
-    /** model.json plus a weights and a bias file per layer. */
+    /** model.json plus per layer a weights and a bias file and, with batch norm, four more arrays. */
     public int maxEntries() {
-        return 2 * maxLayers + 1;
+        return 6 * maxLayers + 1;
     }
 
     private static void positive(String name, long value) {

@@ -27,6 +27,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import dev.mcdropout.nn.Activation;
+import dev.mcdropout.nn.BatchNorm;
 import dev.mcdropout.nn.Layer;
 import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.Standardization;
@@ -55,14 +56,19 @@ import tools.jackson.databind.node.ObjectNode;
  * <pre>
  * model.json
  * {
- *   "formatVersion": 1,
+ *   "formatVersion": 2,                                       1 is read too (no dropConnect, no batchNorm)
  *   "createdAt": "2026-11-30T03:50:02Z",                     ISO-8601
  *   "classes": ["0", "1", ...],                               one per output unit
  *   "inputDropout": 0.0,                                      optional, default 0
  *   "standardization": {"mean": [...], "std": [...]},         optional; applied as (x - mean) / std
  *   "layers": [                                               in order, the last one linear with dropout 0
- *     {"weights": "layer0.weights.npy", "bias": "layer0.bias.npy", "activation": "relu", "dropout": 0.5},
- *     {"weights": "layer1.weights.npy", "bias": "layer1.bias.npy", "activation": "linear", "dropout": 0.0}
+ *     {"weights": "layer0.weights.npy", "bias": "layer0.bias.npy", "activation": "relu", "dropout": 0.5,
+ *      "dropConnect": false,                                  optional, default false: dropout drops weights
+ *      "batchNorm": {"gamma": "layer0.gamma.npy", "beta": "layer0.beta.npy",   optional, hidden layers only
+ *                    "runningMean": "layer0.runningMean.npy", "runningVar": "layer0.runningVar.npy",
+ *                    "epsilon": 1e-5}},
+ *     {"weights": "layer1.weights.npy", "bias": "layer1.bias.npy", "activation": "linear", "dropout": 0.0,
+ *      "dropConnect": false}
  *   ],
  *   "sha256": {"layer0.weights.npy": "hex...", ...},          of each whole .npy file
  *   "hyperparameters": {...},                                 optional, any JSON object
@@ -72,7 +78,12 @@ import tools.jackson.databind.node.ObjectNode;
  * }
  * layerN.weights.npy   float32 little-endian, C order, shape (inputs, outputs): numpy computes x @ W + b
  * layerN.bias.npy      float32 little-endian, shape (outputs,)
+ * layerN.gamma.npy, .beta.npy, .runningMean.npy, .runningVar.npy   float32, shape (outputs,)
  * </pre>
+ *
+ * <p>A batch-normalised layer computes {@code act((x @ W + b - runningMean) / sqrt(runningVar + epsilon) * gamma
+ * + beta)} in prediction; a DropConnect layer's {@code dropout} is the probability of dropping each weight in a
+ * Monte Carlo pass rather than each output unit.
  *
  * <p>Writing: arrays are always float32; a DOUBLE network is rounded to float32 on the way out (loading gives
  * a FLOAT network), a FLOAT network round-trips bit for bit. Standardisation and all other numbers stay
@@ -90,11 +101,19 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ModelArtifacts {
 
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+
+    /** Every version the reader accepts: 1 (plain dropout) and 2 (adds dropConnect and batchNorm). */
+    public static final Set<Integer> READABLE_VERSIONS = Set.of(1, 2);
 
     private static final Set<String> TOP_LEVEL = Set.of("formatVersion", "createdAt", "classes", "inputDropout",
             "standardization", "layers", "sha256", "hyperparameters", "metrics", "history");
-    private static final Set<String> LAYER_FIELDS = Set.of("weights", "bias", "activation", "dropout");
+    private static final Set<String> LAYER_FIELDS_V1 = Set.of("weights", "bias", "activation", "dropout");
+    private static final Set<String> LAYER_FIELDS = Set.of("weights", "bias", "activation", "dropout", "dropConnect",
+            "batchNorm");
+    private static final Set<String> BATCH_NORM_FIELDS = Set.of("gamma", "beta", "runningMean", "runningVar",
+            "epsilon");
+    private static final List<String> BATCH_NORM_ARRAYS = List.of("gamma", "beta", "runningMean", "runningVar");
     private static final Set<String> HISTORY_FIELDS = Set.of("loss", "trainAccuracy", "validationLoss",
             "validationAccuracy");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
@@ -156,6 +175,14 @@ public final class ModelArtifacts {
             Layer layer = layers.get(i);
             arrays.put(weightsName(i), Npy.write(floats(layer.weights()), layer.inputs(), layer.outputs()));
             arrays.put(biasName(i), Npy.write(floats(layer.bias()), layer.outputs()));
+            BatchNorm bn = layer.batchNorm();
+            if (bn != null) {
+                List<INDArray> values = List.of(bn.gamma(), bn.beta(), bn.runningMean(), bn.runningVar());
+                for (int k = 0; k < BATCH_NORM_ARRAYS.size(); k++) {
+                    arrays.put(batchNormName(i, BATCH_NORM_ARRAYS.get(k)), Npy.write(floats(values.get(k)),
+                            layer.outputs()));
+                }
+            }
         }
 
         ObjectNode root = MAPPER.createObjectNode();
@@ -174,6 +201,15 @@ public final class ModelArtifacts {
             node.put("bias", biasName(i));
             node.put("activation", layers.get(i).activation().jsonName());
             node.put("dropout", layers.get(i).dropout());
+            node.put("dropConnect", layers.get(i).dropConnect());
+            BatchNorm bn = layers.get(i).batchNorm();
+            if (bn != null) {
+                ObjectNode bnNode = node.putObject("batchNorm");
+                for (String array : BATCH_NORM_ARRAYS) {
+                    bnNode.put(array, batchNormName(i, array));
+                }
+                bnNode.put("epsilon", bn.epsilon());
+            }
         }
         ObjectNode hashes = root.putObject("sha256");
         arrays.forEach((name, bytes) -> hashes.put(name, sha256(bytes)));
@@ -263,6 +299,10 @@ public final class ModelArtifacts {
         return "layer" + layer + ".bias.npy";
     }
 
+    static String batchNormName(int layer, String array) {
+        return "layer" + layer + "." + array + ".npy";
+    }
+
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
@@ -312,14 +352,14 @@ public final class ModelArtifacts {
         if (!version.isIntegralNumber() || !version.canConvertToInt()) {
             throw new InvalidArtifactException("formatVersion must be an integer, got " + version);
         }
-        if (version.intValue() != FORMAT_VERSION) {
+        if (!READABLE_VERSIONS.contains(version.intValue())) {
             throw new InvalidArtifactException("formatVersion " + version.intValue() + " is not supported; this "
-                    + "service reads formatVersion " + FORMAT_VERSION);
+                    + "service reads formatVersion 1 and 2");
         }
         Instant createdAt = createdAt(required(root, "createdAt"));
         List<String> classes = classes(required(root, "classes"), limits);
         double inputDropout = probability(root.get("inputDropout"), "inputDropout");
-        List<LayerEntry> layerEntries = layers(required(root, "layers"), limits);
+        List<LayerEntry> layerEntries = layers(required(root, "layers"), limits, version.intValue());
         checkFiles(root, layerEntries, entries);
 
         List<Layer> layers = new ArrayList<>(layerEntries.size());
@@ -352,8 +392,35 @@ public final class ModelArtifacts {
             }
             finite(weightsWhat, w, outputs);
             finite(biasWhat, b, outputs);
+            BatchNorm bn = null;
+            if (entry.batchNorm != null) {
+                INDArray[] values = new INDArray[BATCH_NORM_ARRAYS.size()];
+                for (int k = 0; k < values.length; k++) {
+                    String array = BATCH_NORM_ARRAYS.get(k);
+                    String file = entry.batchNorm.files.get(k);
+                    String what = "layer " + i + " batchNorm." + array;
+                    Npy.NpyArray a = Npy.read(entries.get(file), what + " ('" + file + "')");
+                    boolean shapeOk = a.rank() == 1 ? a.shape()[0] == outputs : a.shape()[0] == 1 && a.shape()[1] == outputs;
+                    if (!shapeOk) {
+                        throw new InvalidArtifactException(what + ": shape " + a.shapeString() + " does not match the "
+                                + outputs + " outputs of the layer's weights; it must be (" + outputs + ",)");
+                    }
+                    finite(what, a, outputs);
+                    if (array.equals("runningVar")) {
+                        for (int j = 0; j < a.data().length; j++) {
+                            if (a.data()[j] < 0) {
+                                throw new InvalidArtifactException(what + ": value at [" + j + "] is " + a.data()[j]
+                                        + "; a variance cannot be negative");
+                            }
+                        }
+                    }
+                    values[k] = Nd4j.create(a.data(), new long[] {1, outputs}, 'c');
+                }
+                bn = new BatchNorm(values[0], values[1], values[2], values[3], entry.batchNorm.epsilon);
+            }
             layers.add(new Layer(Nd4j.create(w.data(), new long[] {inputs, outputs}, 'c'),
-                    Nd4j.create(b.data(), new long[] {1, outputs}, 'c'), entry.activation, entry.dropout));
+                    Nd4j.create(b.data(), new long[] {1, outputs}, 'c'), entry.activation, entry.dropout,
+                    entry.dropConnect, bn));
             previousOutputs = outputs;
         }
         if (classes.size() != previousOutputs) {
@@ -374,10 +441,23 @@ public final class ModelArtifacts {
         return new ModelArtifact(network, hyperparameters, history, metrics, createdAt);
     }
 
-    private record LayerEntry(String weights, String bias, Activation activation, double dropout) {
+    private record LayerEntry(String weights, String bias, Activation activation, double dropout, boolean dropConnect,
+                              BatchNormEntry batchNorm) {
+
+        List<String> files() {
+            List<String> files = new ArrayList<>(List.of(weights, bias));
+            if (batchNorm != null) {
+                files.addAll(batchNorm.files);
+            }
+            return files;
+        }
     }
 
-    private static List<LayerEntry> layers(JsonNode node, ArtifactLimits limits) {
+    /** File names in the order of {@link #BATCH_NORM_ARRAYS}, and epsilon. */
+    private record BatchNormEntry(List<String> files, double epsilon) {
+    }
+
+    private static List<LayerEntry> layers(JsonNode node, ArtifactLimits limits, int version) {
         if (!node.isArray() || node.isEmpty()) {
             throw new InvalidArtifactException("layers must be a non-empty array");
         }
@@ -393,10 +473,16 @@ public final class ModelArtifacts {
             if (!layer.isObject()) {
                 throw new InvalidArtifactException(what + " must be an object");
             }
-            onlyFields(layer, LAYER_FIELDS, what);
+            onlyFields(layer, version == 1 ? LAYER_FIELDS_V1 : LAYER_FIELDS, what);
             String weights = fileName(required(layer, "weights", what), what + ".weights");
             String bias = fileName(required(layer, "bias", what), what + ".bias");
-            for (String file : List.of(weights, bias)) {
+            boolean dropConnect = flag(layer.get("dropConnect"), what + ".dropConnect");
+            BatchNormEntry batchNorm = batchNorm(layer.get("batchNorm"), what + ".batchNorm");
+            List<String> named = new ArrayList<>(List.of(weights, bias));
+            if (batchNorm != null) {
+                named.addAll(batchNorm.files);
+            }
+            for (String file : named) {
                 if (!files.add(file)) {
                     throw new InvalidArtifactException("'" + file + "' is named twice in model.json; every array "
                             + "needs its own file");
@@ -416,7 +502,11 @@ public final class ModelArtifacts {
                         + "and dropout 0 (softmax is applied on top), got \"" + activation.jsonName()
                         + "\" and " + dropout);
             }
-            layers.add(new LayerEntry(weights, bias, activation, dropout));
+            if (i == node.size() - 1 && (dropConnect || batchNorm != null)) {
+                throw new InvalidArtifactException(what + " is the output layer: it takes neither dropConnect nor "
+                        + "batchNorm (both belong to hidden layers)");
+            }
+            layers.add(new LayerEntry(weights, bias, activation, dropout, dropConnect, batchNorm));
         }
         return layers;
     }
@@ -429,8 +519,7 @@ public final class ModelArtifacts {
         }
         Set<String> named = new HashSet<>();
         for (LayerEntry layer : layers) {
-            named.add(layer.weights);
-            named.add(layer.bias);
+            named.addAll(layer.files());
         }
         for (String key : hashes.propertyNames()) {
             if (!named.contains(key)) {
@@ -446,6 +535,12 @@ public final class ModelArtifacts {
         for (int i = 0; i < layers.size(); i++) {
             checkFile("layer " + i + " weights", layers.get(i).weights, hashes, entries);
             checkFile("layer " + i + " bias", layers.get(i).bias, hashes, entries);
+            BatchNormEntry bn = layers.get(i).batchNorm;
+            if (bn != null) {
+                for (int k = 0; k < BATCH_NORM_ARRAYS.size(); k++) {
+                    checkFile("layer " + i + " batchNorm." + BATCH_NORM_ARRAYS.get(k), bn.files.get(k), hashes, entries);
+                }
+            }
         }
     }
 
@@ -520,6 +615,37 @@ public final class ModelArtifacts {
         }
         throw new InvalidArtifactException("createdAt must be an ISO-8601 instant like \"2026-01-31T12:00:00Z\", got "
                 + abbreviate(node));
+    }
+
+    private static boolean flag(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw new InvalidArtifactException(what + " must be true or false, got " + abbreviate(node));
+        }
+        return node.booleanValue();
+    }
+
+    private static BatchNormEntry batchNorm(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new InvalidArtifactException(what + " must be an object {\"gamma\", \"beta\", \"runningMean\", "
+                    + "\"runningVar\", \"epsilon\"} or null, got " + abbreviate(node));
+        }
+        onlyFields(node, BATCH_NORM_FIELDS, what);
+        List<String> files = new ArrayList<>();
+        for (String array : BATCH_NORM_ARRAYS) {
+            files.add(fileName(required(node, array, what), what + "." + array));
+        }
+        JsonNode epsilonNode = required(node, "epsilon", what);
+        if (!epsilonNode.isNumber() || !(epsilonNode.doubleValue() > 0.0 && epsilonNode.doubleValue() <= 1.0)) {
+            throw new InvalidArtifactException(what + ".epsilon must be a number in (0, 1], got "
+                    + abbreviate(epsilonNode));
+        }
+        return new BatchNormEntry(List.copyOf(files), epsilonNode.doubleValue());
     }
 
     private static double probability(JsonNode node, String what) {

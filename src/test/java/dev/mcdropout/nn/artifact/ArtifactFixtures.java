@@ -19,6 +19,7 @@ import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import dev.mcdropout.nn.Activation;
+import dev.mcdropout.nn.BatchNorm;
 import dev.mcdropout.nn.Layer;
 import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.Standardization;
@@ -67,6 +68,38 @@ final class ArtifactFixtures {
         return new Network(layers, 0.1, new Standardization(mean, std), List.of("cat", "dog", "eel"));
     }
 
+    /**
+     * {@link #network} with batch norm on both hidden layers (random gamma, beta, running statistics) and
+     * DropConnect on the first: the variants formatVersion 2 describes.
+     */
+    static Network variantNetwork(DataType type, long seed) {
+        Network plain = network(type, seed);
+        SplittableRandom random = new SplittableRandom(seed + 1);
+        List<Layer> layers = new ArrayList<>();
+        List<Layer> old = plain.layers();
+        for (int i = 0; i < old.size(); i++) {
+            Layer l = old.get(i);
+            boolean hidden = i < old.size() - 1;
+            BatchNorm bn = null;
+            if (hidden) {
+                int units = l.outputs();
+                double[][] values = new double[4][units];
+                for (int j = 0; j < units; j++) {
+                    values[0][j] = random.nextDouble(0.5, 1.5);
+                    values[1][j] = random.nextDouble(-0.3, 0.3);
+                    values[2][j] = random.nextDouble(-1, 1);
+                    values[3][j] = random.nextDouble(0.1, 3);
+                }
+                bn = new BatchNorm(Nd4j.create(values[0], new long[] {1, units}, type),
+                        Nd4j.create(values[1], new long[] {1, units}, type),
+                        Nd4j.create(values[2], new long[] {1, units}, type),
+                        Nd4j.create(values[3], new long[] {1, units}, type), i == 0 ? 1e-5 : 1e-3);
+            }
+            layers.add(new Layer(l.weights(), l.bias(), l.activation(), l.dropout(), i == 0, bn));
+        }
+        return new Network(layers, plain.inputDropout(), plain.standardization(), plain.classes());
+    }
+
     static ModelArtifact artifact(Network network) {
         Map<String, Object> hyperparameters = new LinkedHashMap<>();
         hyperparameters.put("optimizer", "adam");
@@ -111,6 +144,19 @@ final class ArtifactFixtures {
             Layer a = actualLayers.get(i);
             assertEquals(e.activation(), a.activation(), "layer " + i + " activation");
             assertEquals(e.dropout(), a.dropout(), "layer " + i + " dropout");
+            assertEquals(e.dropConnect(), a.dropConnect(), "layer " + i + " dropConnect");
+            assertEquals(e.batchNorm() == null, a.batchNorm() == null, "layer " + i + " batch norm");
+            if (e.batchNorm() != null) {
+                BatchNorm eb = e.batchNorm();
+                BatchNorm ab = a.batchNorm();
+                assertEquals(eb.epsilon(), ab.epsilon(), "layer " + i + " epsilon");
+                assertArrayEquals(bits(eb.gamma().toFloatMatrix()), bits(ab.gamma().toFloatMatrix()), "layer " + i + " gamma");
+                assertArrayEquals(bits(eb.beta().toFloatMatrix()), bits(ab.beta().toFloatMatrix()), "layer " + i + " beta");
+                assertArrayEquals(bits(eb.runningMean().toFloatMatrix()), bits(ab.runningMean().toFloatMatrix()),
+                        "layer " + i + " runningMean");
+                assertArrayEquals(bits(eb.runningVar().toFloatMatrix()), bits(ab.runningVar().toFloatMatrix()),
+                        "layer " + i + " runningVar");
+            }
             assertArrayEquals(e.weights().shape(), a.weights().shape(), "layer " + i + " weights shape");
             assertArrayEquals(bits(e.weights().toFloatMatrix()), bits(a.weights().toFloatMatrix()),
                     "layer " + i + " weights bits");

@@ -24,6 +24,7 @@ import static dev.mcdropout.nn.artifact.ArtifactFixtures.rows;
 import static dev.mcdropout.nn.artifact.ArtifactFixtures.unzip;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,7 +101,9 @@ class ModelArtifactsRoundTripTest {
         assertEquals(List.of("model.json", "layer0.weights.npy", "layer0.bias.npy", "layer1.weights.npy",
                 "layer1.bias.npy", "layer2.weights.npy", "layer2.bias.npy"), List.copyOf(entries.keySet()));
         JsonNode model = JSON.readTree(entries.get("model.json"));
-        assertEquals(1, model.get("formatVersion").intValue());
+        assertEquals(2, model.get("formatVersion").intValue());
+        assertFalse(model.get("layers").get(0).get("dropConnect").booleanValue());
+        assertNull(model.get("layers").get(0).get("batchNorm"));
         assertEquals("relu", model.get("layers").get(0).get("activation").stringValue());
         assertEquals(0.5, model.get("layers").get(0).get("dropout").doubleValue());
         assertEquals("linear", model.get("layers").get(2).get("activation").stringValue());

@@ -190,11 +190,11 @@ class ModelArtifactsTamperingTest {
     @Test
     void anUnsupportedFormatVersionIsRefused() {
         Unpacked u = unpacked();
-        u.model.put("formatVersion", 2);
+        u.model.put("formatVersion", 3);
         Unpacked text = unpacked();
         text.model.put("formatVersion", "1");
 
-        assertRefused(u.zip(), "formatVersion 2 is not supported; this service reads formatVersion 1");
+        assertRefused(u.zip(), "formatVersion 3 is not supported; this service reads formatVersion 1 and 2");
         assertRefused(text.zip(), "formatVersion must be an integer");
     }
 
@@ -314,8 +314,13 @@ class ModelArtifactsTamperingTest {
     void moreLayersThanTheLimitAreRefused() {
         ArtifactLimits twoLayers = new ArtifactLimits(MIB, MIB, MIB, MIB, 2, 1024);
 
-        assertEquals("the archive has 7 entries; a model of at most 2 layers has at most 5",
-                limitMessage(archive, twoLayers));
+        assertEquals("model.json has 3 layers; at most 2 are allowed", limitMessage(archive, twoLayers));
+        // Entries are counted before model.json is read: a layer has at most 6 arrays (with batch norm).
+        Unpacked extra = unpacked();
+        extra.entries.put("extra.npy", Npy.write(new float[1], 1));
+        ArtifactLimits oneLayer = new ArtifactLimits(MIB, MIB, MIB, MIB, 1, 1024);
+        assertEquals("the archive has 8 entries; a model of at most 1 layers has at most 7",
+                limitMessage(extra.zip(), oneLayer));
     }
 
     @Test
