@@ -5,14 +5,26 @@ import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.nn.InputOutOfRangeException;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
+import dev.mcdropout.nn.MaskSource;
 import dev.mcdropout.nn.NonFiniteResultException;
+import dev.mcdropout.nn.PredictionStoppedException;
 import dev.mcdropout.nn.Uncertainty;
 import dev.mcdropout.predict.PredictDtos.ModelRef;
 import dev.mcdropout.predict.PredictDtos.Prediction;
 import dev.mcdropout.predict.PredictDtos.PredictResponse;
 import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.system.ClientDisconnects;
 import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.RequestIdFilter;
+import dev.mcdropout.system.RetryLaterException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import io.micrometer.core.instrument.DistributionSummary;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -41,15 +53,20 @@ public class PredictService {
     private final McDropoutProperties properties;
     private final McDropoutMetrics metrics;
     private final Semaphore admission;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final ClientDisconnects disconnects;
     private final SecureRandom seeds = new SecureRandom();
 
     public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
-                          McDropoutMetrics metrics) {
+                          McDropoutMetrics metrics, ClientDisconnects disconnects) {
+        this.disconnects = disconnects;
         this.registry = registry;
         this.predictor = predictor;
         this.properties = properties;
         this.metrics = metrics;
         this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
+        int slots = properties.predict().maxConcurrent();
+        metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
 
     /** A parsed {@code model} parameter: {@code name} or {@code name:version}. */
@@ -100,7 +117,7 @@ public class PredictService {
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
 
-        List<Uncertainty> results = runAdmitted(() -> engine(model, rows, mcSamples, seed, includeScores));
+        List<Uncertainty> results = runAdmitted(stop -> engine(model, rows, mcSamples, seed, includeScores, stop));
 
         List<String> classes = network.classes();
         List<Prediction> predictions = new ArrayList<>(results.size());
@@ -119,9 +136,9 @@ public class PredictService {
 
     /** The engine's answer, or a problem: a value it cannot compute with, or a result that is not finite. */
     private List<Uncertainty> engine(LoadedModel model, double[][] rows, int mcSamples, long seed,
-                                     boolean includeScores) {
+                                     boolean includeScores, BooleanSupplier stop) {
         try {
-            return predictor.predict(model.network(), rows, mcSamples, seed, includeScores);
+            return predictor.predict(model.network(), rows, mcSamples, MaskSource.seeded(seed), includeScores, stop);
         } catch (InputOutOfRangeException e) {
             String where = "instances[" + e.row() + "][" + e.feature() + "]";
             throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
@@ -176,27 +193,91 @@ public class PredictService {
         return instances;
     }
 
-    private <T> T runAdmitted(java.util.function.Supplier<T> work) {
-        boolean admitted;
-        try {
-            admitted = admission.tryAcquire(properties.predict().queueTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw busy();
-        }
-        if (!admitted) {
-            throw busy();
-        }
-        try {
-            return work.get();
-        } finally {
-            admission.release();
+    /**
+     * Runs {@code work} once admitted: at most {@code max-concurrent} at once, at most {@code max-queued}
+     * waiting (one more is refused at once), none waiting past {@code queue-timeout}, and none running past the
+     * request's deadline ({@code mcdropout.predict.deadline} from its arrival) or after its client has gone: the
+     * stop signal handed to {@code work} turns true then, and the engine stops at its next check.
+     */
+    private <T> T runAdmitted(Function<BooleanSupplier, T> work) {
+        McDropoutProperties.Predict settings = properties.predict();
+        HttpServletRequest request = currentRequest();
+        long deadline = arrival(request) + settings.deadline().toNanos();
+        try (ClientDisconnects.Watch watch = disconnects.watch(request)) {
+            acquire(settings, deadline);
+            try {
+                if (watch.clientGone()) {
+                    throw stopped("disconnected");
+                }
+                BooleanSupplier stop = () -> watch.clientGone() || System.nanoTime() - deadline > 0;
+                try {
+                    return work.apply(stop);
+                } catch (PredictionStoppedException e) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+            } finally {
+                admission.release();
+            }
         }
     }
 
-    private ProblemException busy() {
-        return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
-                "more than " + properties.predict().maxConcurrent() + " predictions are running; retry shortly "
-                        + "(mcdropout.predict.max-concurrent)");
+    private void acquire(McDropoutProperties.Predict settings, long deadline) {
+        if (waiting.incrementAndGet() > settings.maxQueued() && admission.availablePermits() == 0) {
+            waiting.decrementAndGet();
+            metrics.predictRejected("queue_full");
+            throw busy("more than " + settings.maxConcurrent() + " predictions are running and "
+                    + settings.maxQueued() + " are waiting (mcdropout.predict.max-concurrent, "
+                    + "mcdropout.predict.max-queued); retry after the Retry-After seconds");
+        }
+        boolean admitted;
+        try {
+            long wait = Math.min(settings.queueTimeout().toNanos(), deadline - System.nanoTime());
+            admitted = admission.tryAcquire(Math.max(0, wait), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        } finally {
+            waiting.decrementAndGet();
+        }
+        if (!admitted) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw stopped("deadline");
+            }
+            metrics.predictRejected("queue_timeout");
+            throw busy("more than " + settings.maxConcurrent() + " predictions are running and this one waited "
+                    + settings.queueTimeout().toMillis() + " ms for a slot (mcdropout.predict.max-concurrent, "
+                    + "mcdropout.predict.queue-timeout); retry after the Retry-After seconds");
+        }
+    }
+
+    private RetryLaterException busy(String detail) {
+        return new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy", detail,
+                properties.predict().retryAfter());
+    }
+
+    /** The work was stopped: its deadline passed, or its client went away (then nobody reads the answer). */
+    private RetryLaterException stopped(String reason) {
+        metrics.predictStopped(reason);
+        Duration deadline = properties.predict().deadline();
+        if ("disconnected".equals(reason)) {
+            return new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, "client-disconnected",
+                    "Client disconnected", "the client closed the connection; the prediction was stopped",
+                    properties.predict().retryAfter());
+        }
+        return new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, "deadline-exceeded", "Deadline exceeded",
+                "the prediction did not finish within " + deadline.toMillis() + " ms of its arrival "
+                        + "(mcdropout.predict.deadline) and was stopped; send fewer rows or mcSamples, or retry "
+                        + "when the service is less busy", properties.predict().retryAfter());
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest() : null;
+    }
+
+    /** When the request reached the application, or now for calls from outside a request. */
+    private static long arrival(HttpServletRequest request) {
+        Object arrival = request == null ? null : request.getAttribute(RequestIdFilter.ARRIVAL);
+        return arrival instanceof Long nanos ? nanos : System.nanoTime();
     }
 }

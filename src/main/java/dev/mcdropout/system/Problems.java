@@ -42,6 +42,10 @@ public final class Problems {
             }
             sb.append(']');
         }
+        String requestId = org.slf4j.MDC.get(RequestIdFilter.MDC_KEY);
+        if (requestId != null) {
+            sb.append(",\"requestId\":").append(quote(requestId));
+        }
         return sb.append('}').toString();
     }
 

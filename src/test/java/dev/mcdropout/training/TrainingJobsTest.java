@@ -154,7 +154,7 @@ class TrainingJobsTest extends TrainingTestSupport {
         assertThat(json(delete("/train/jobs/" + running)).get("status").asString()).isEqualTo("CANCELLED");
         assertThat(files(store)).noneMatch(f -> f.startsWith("blobs-busy") || f.startsWith("blobs-waiting")
                 || f.startsWith("blobs-later") || f.startsWith("blobs-refused"));
-        assertThat(get("/actuator/prometheus").body()).contains("mcdropout_training_jobs_rejected_total");
+        assertThat(management("/actuator/prometheus").body()).contains("mcdropout_training_jobs_rejected_total");
     }
 
     @Test
@@ -239,7 +239,7 @@ class TrainingJobsTest extends TrainingTestSupport {
         json(get("/train/jobs")).forEach(j -> ids.add(j.get("id").asString()));
         assertThat(ids.indexOf(b)).isNotNegative().isLessThan(ids.indexOf(a));
 
-        String prometheus = get("/actuator/prometheus").body();
+        String prometheus = management("/actuator/prometheus").body();
         assertThat(prometheus).contains("mcdropout_training_jobs_finished_total{", "status=\"succeeded\"",
                 "mcdropout_training_jobs_active{", "mcdropout_training_epoch_duration_seconds_count",
                 "mcdropout_training_rows_sum");
