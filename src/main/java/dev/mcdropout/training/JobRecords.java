@@ -114,8 +114,11 @@ final class JobRecords implements AutoCloseable {
         }
     }
 
-    /** The claim of an idempotency key: the job it names and the fingerprint of the request that made it. */
-    record KeyClaim(String jobId, String fingerprint, Instant claimedAt) {
+    /**
+     * The claim of an idempotency key: the job it names, the fingerprint of the request that made it, and the
+     * process that made it (a claim whose job has no record and whose owner is gone was cut short by a crash).
+     */
+    record KeyClaim(String jobId, String fingerprint, String owner, Instant claimedAt) {
     }
 
     private final Path dir;

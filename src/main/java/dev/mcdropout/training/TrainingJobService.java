@@ -75,8 +75,7 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
 
     /** How often a running job's progress is written to its record at most. */
     static final Duration PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(1);
-    /** A key claimed this long ago whose job left no record was claimed by a request that died before it. */
-    static final Duration STALE_CLAIM = Duration.ofMinutes(1);
+
 
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
 
@@ -196,11 +195,17 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
         if (stored.isPresent()) {
             return Optional.of(new Submitted(claim.jobId(), null, stored.get(), true));
         }
-        if (claim.claimedAt() != null && claim.claimedAt().isBefore(clock.instant().minus(STALE_CLAIM))) {
+        if (stale(claim)) {
             records.releaseKey(key);
             return Optional.empty();
         }
         throw keyInUse(key);
+    }
+
+    /** A claim whose job was never recorded and whose process is gone: its request died with the process. */
+    private boolean stale(JobRecords.KeyClaim claim) {
+        return find(claim.jobId()).isEmpty() && records.read(claim.jobId()).isEmpty()
+                && !records.ownerAlive(claim.owner());
     }
 
     private static void requireSameRequest(String earlier, String now) {
@@ -220,13 +225,11 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
 
     private Optional<JobRecords.KeyClaim> claim(String key, TrainingJob job, String fingerprint) {
         try {
-            Optional<JobRecords.KeyClaim> other = records.claimKey(key,
-                    new JobRecords.KeyClaim(job.id(), fingerprint, clock.instant()));
-            if (other.isPresent() && other.get().claimedAt() != null
-                    && other.get().claimedAt().isBefore(clock.instant().minus(STALE_CLAIM))
-                    && find(other.get().jobId()).isEmpty() && view(other.get().jobId()).isEmpty()) {
+            JobRecords.KeyClaim mine = new JobRecords.KeyClaim(job.id(), fingerprint, records.owner(), clock.instant());
+            Optional<JobRecords.KeyClaim> other = records.claimKey(key, mine);
+            if (other.isPresent() && stale(other.get())) {
                 records.releaseKey(key);
-                return records.claimKey(key, new JobRecords.KeyClaim(job.id(), fingerprint, clock.instant()));
+                return records.claimKey(key, mine);
             }
             return other;
         } catch (IOException e) {
