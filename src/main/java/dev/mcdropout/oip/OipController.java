@@ -177,7 +177,9 @@ public class OipController {
     @ApiResponse(responseCode = "404", description = "Unknown model, or no active version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
-    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @ApiResponse(responseCode = "503", description = "Busy (every prediction slot taken and the wait queue full, or no slot within mcdropout.predict.queue-timeout), or past mcdropout.predict.deadline (its work stopped); retry after Retry-After seconds",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "Seconds to wait",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "integer")))
     @PostMapping(path = "/v2/models/{name}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse infer(@Parameter(example = "digits") @PathVariable String name,
@@ -192,7 +194,9 @@ public class OipController {
     @ApiResponse(responseCode = "404", description = "Unknown model or version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
-    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @ApiResponse(responseCode = "503", description = "Busy (every prediction slot taken and the wait queue full, or no slot within mcdropout.predict.queue-timeout), or past mcdropout.predict.deadline (its work stopped); retry after Retry-After seconds",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "Seconds to wait",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "integer")))
     @PostMapping(path = "/v2/models/{name}/versions/{version}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse inferVersion(@Parameter(example = "digits") @PathVariable String name,
