@@ -539,7 +539,9 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
     public void destroy() throws InterruptedException {
         shuttingDown = true;
         cancelAll();
-        executor.shutdownNow();
+        // Not shutdownNow: an interrupt would close the file channel a stopping job writes its CANCELLED record
+        // with (NIO channels close on interrupt), and the job stops at its next mini-batch anyway.
+        executor.shutdown();
         try {
             if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("training threads did not stop within 30 s");
