@@ -76,13 +76,17 @@ ENV OMP_NUM_THREADS=1 \
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=210%"
 
 USER 10001:10001
-EXPOSE 8080
+# 8080: the API and the web page. 8081: actuator (probes, metrics, Prometheus) on its own port and threads
+# (management.server.port), so a flood of requests waiting on 8080 cannot starve the probes; publish it only
+# where the orchestrator and Prometheus reach it, not to clients.
+EXPOSE 8080 8081
 # Liveness only (readiness waits for a model, which a first start trains for a while). The JRE image has no
 # curl or wget; bash's /dev/tcp speaks enough HTTP/1.0. start-period covers the first start's native-library
 # unpacking and the default model's training. Kubernetes ignores HEALTHCHECK: it uses the probes in
-# deploy/kubernetes, on the same actuator groups.
+# deploy/kubernetes, on the same actuator groups and port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /actuator/health/liveness HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
-# Exec form: java is PID 1 and gets SIGTERM, so Spring shuts down in order (graceful web shutdown, and a
-# running training job is cancelled without leaving files behind).
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /actuator/health/liveness HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+# Exec form: java is PID 1 and gets SIGTERM: readiness turns DOWN, requests in flight finish, a running training
+# job is cancelled and recorded as CANCELLED, and the process exits within mcdropout.shutdown.grace-period (9 s),
+# inside `docker stop`'s default 10 s before SIGKILL (docs/container.md, "Stopping").
 ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]

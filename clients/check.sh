@@ -85,7 +85,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 BASE=http://localhost:$PORT
 STORE=$(mktemp -d)
 step "starting $JAR on port $PORT (store $STORE; it trains the digits model first)"
-java -jar "$JAR" --server.port="$PORT" --server.address=127.0.0.1 --mcdropout.store.dir="$STORE" \
+java -jar "$JAR" --server.port="$PORT" --server.address=127.0.0.1 --management.server.port=0 --mcdropout.store.dir="$STORE" \
   --mcdropout.security.api-key="$API_KEY" --mcdropout.predict.threads=2 >"$WORK/server.log" 2>&1 &
 SERVER=$!
 stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$STORE"; }
@@ -97,7 +97,7 @@ base, work, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 deadline = time.time() + 300
 while True:
     try:
-        with urllib.request.urlopen(base + "/actuator/health/readiness", timeout=5) as r:
+        with urllib.request.urlopen(base + "/v2/health/ready", timeout=5) as r:
             if r.status == 200:
                 break
     except OSError:

@@ -115,9 +115,17 @@ def main():
                             ("readinessProbe", "/actuator/health/readiness")):
             if container.get(probe, {}).get("httpGet", {}).get("path") != path:
                 errors.append(f"{probe} must GET {path}")
+            if container.get(probe, {}).get("httpGet", {}).get("port") not in ("management", 8081):
+                errors.append(f"{probe} must use the management port (8081), not the API's")
         annotations = pod["metadata"].get("annotations", {})
-        if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/path") != "/actuator/prometheus":
-            errors.append("the pod template lacks the Prometheus scrape annotations")
+        if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/path") != "/actuator/prometheus" \
+                or annotations.get("prometheus.io/port") != "8081":
+            errors.append("the pod template lacks the Prometheus scrape annotations (management port 8081)")
+        ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+        if ports.get("management") != 8081:
+            errors.append("the container must declare the management port 8081")
+        if pod["spec"].get("terminationGracePeriodSeconds", 30) > 30:
+            errors.append("terminationGracePeriodSeconds above Kubernetes' default 30 s: the service stops well within it")
         if kinds["PersistentVolumeClaim"]["spec"]["accessModes"] != ["ReadWriteMany"]:
             errors.append("the model store's claim must be ReadWriteMany")
         claim = kinds["PersistentVolumeClaim"]["metadata"]["name"]

@@ -3,9 +3,10 @@
 # merges the layers into one /app-like directory in the runtime stage's COPY order, and runs the ENTRYPOINT from
 # its WORKDIR with the image's ENV (all four read from the Dockerfile itself, by deploy/dockerfile_runtime.py),
 # plus ENV_FILE's KEY=VALUE lines on top (deploy/check.sh passes docker-compose.yml's environment), as a non-root
-# uid (65534, via setpriv, when run as root). Then: liveness, readiness, the Dockerfile's HEALTHCHECK command (and
-# HEALTHCHECK_FILE's, the compose file's), a prediction over /predict and over the Open Inference Protocol, the
-# API key (API_KEY) guarding an import, metrics; finally SIGTERM, timed. Exits non-zero if any step fails.
+# uid (65534, via setpriv, when run as root). Then: liveness, readiness (on the management port), the Dockerfile's
+# HEALTHCHECK command (and HEALTHCHECK_FILE's, the compose file's), a prediction over /predict and over the Open
+# Inference Protocol, the API key (API_KEY) guarding an import, metrics; finally SIGTERM: readiness must turn DOWN
+# and the process exit within Docker's default 10 s. Exits non-zero if any step fails.
 #
 # Needs ./mvnw -B -DskipTests package first (or JAR=...). WORK=dir keeps the work files there.
 set -euo pipefail
@@ -32,13 +33,14 @@ done
 echo "layers (Dockerfile order): ${DOCKER_LAYERS[*]} -> $(du -sh "$W/app" | cut -f1)"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The image's ENV, then the compose file's environment; container paths under /data map into $W/data.
 envs=()
 for kv in "${DOCKER_ENV[@]}"; do envs+=("${kv//=\/data/=$W/data}"); done
 if [ -n "${ENV_FILE:-}" ]; then
   while IFS= read -r kv; do [ -n "$kv" ] && envs+=("${kv//=\/data/=$W/data}"); done < "$ENV_FILE"
 fi
-envs+=("SERVER_PORT=$PORT")
+envs+=("SERVER_PORT=$PORT" "MANAGEMENT_SERVER_PORT=$MPORT")
 as_user=()
 if [ "$(id -u)" = 0 ]; then
   chown -R 65534:65534 "$W/home" "$W/data"
@@ -54,11 +56,12 @@ trap 'kill -9 $PID 2>/dev/null || true' EXIT
 start=$(date +%s.%N)
 since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)"; }
 url=http://127.0.0.1:$PORT
+murl=http://127.0.0.1:$MPORT   # actuator: probes, metrics (management.server.port, 8081 in the image)
 
 live=""
 for _ in $(seq 1 1200); do
   kill -0 $PID 2>/dev/null || fail "the service exited"
-  code=$(curl -s -o "$W/live.json" -w '%{http_code}' "$url/actuator/health/liveness" || true)
+  code=$(curl -s -o "$W/live.json" -w '%{http_code}' "$murl/actuator/health/liveness" || true)
   if [ "$code" = 200 ]; then live=$(since); break; fi
   sleep 0.2
 done
@@ -67,7 +70,7 @@ echo "liveness UP after ${live} s: $(cat "$W/live.json")"
 ready=""
 for _ in $(seq 1 1200); do
   kill -0 $PID 2>/dev/null || fail "the service exited"
-  code=$(curl -s -o "$W/ready.json" -w '%{http_code}' "$url/actuator/health/readiness" || true)
+  code=$(curl -s -o "$W/ready.json" -w '%{http_code}' "$murl/actuator/health/readiness" || true)
   if [ "$code" = 200 ]; then ready=$(since); break; fi
   sleep 0.2
 done
@@ -75,11 +78,11 @@ done
 echo "readiness UP after ${ready} s"
 
 healthcheck=()
-for a in "${DOCKER_HEALTHCHECK[@]}"; do healthcheck+=("${a//\/8080/\/$PORT}"); done
+for a in "${DOCKER_HEALTHCHECK[@]}"; do healthcheck+=("${a//\/8081/\/$MPORT}"); done
 "${healthcheck[@]}" || fail "the Dockerfile's HEALTHCHECK command failed"
 echo "Dockerfile HEALTHCHECK: healthy"
 if [ -n "${HEALTHCHECK_FILE:-}" ]; then
-  bash -c "$(sed "s#/8080#/$PORT#" "$HEALTHCHECK_FILE")" || fail "the compose file's healthcheck failed"
+  bash -c "$(sed "s#/8081#/$MPORT#" "$HEALTHCHECK_FILE")" || fail "the compose file's healthcheck failed"
   echo "compose healthcheck: healthy"
 fi
 
@@ -101,14 +104,23 @@ if [ -n "${API_KEY:-}" ]; then
   [ "$code" = 422 ] || fail "an import of a non-zip with the API key answered $code, not 422"
   echo "API key from the environment: in force (401 without it, 422 for a bad zip with it)"
 fi
-curl -s "$url/actuator/prometheus" | grep -q '^mcdropout_predict_latency_seconds_count{' || fail "no prediction metrics"
+curl -s "$murl/actuator/prometheus" | grep -q '^mcdropout_predict_latency_seconds_count{' || fail "no prediction metrics"
 [ -f "$W/data/models/digits/1.zip" ] || fail "the default model was not stored under the store directory"
 echo "store: $(ls "$W/data/models/digits" | tr '\n' ' '), owner uid $(stat -c %u "$W/data/models/digits/1.zip")"
 grep -E "Picked up JAVA_TOOL_OPTIONS|ND4J limited" "$W/server.log" | cut -c1-160 || true
 
 stop=$(date +%s.%N)
 kill -TERM $PID
-for _ in $(seq 1 450); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
-kill -0 $PID 2>/dev/null && fail "still running 45 s after SIGTERM (compose stop_grace_period)"
+down=""
+for _ in $(seq 1 100); do
+  kill -0 $PID 2>/dev/null || break
+  code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$murl/actuator/health/readiness" || true)
+  if [ "$code" = 503 ]; then down=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$stop" "$(date +%s.%N)"); break; fi
+  sleep 0.05
+done
+[ -n "$down" ] || fail "readiness did not answer 503 after SIGTERM (mcdropout.shutdown.drain-delay)"
+echo "readiness DOWN ${down} s after SIGTERM"
+for _ in $(seq 1 100); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
+kill -0 $PID 2>/dev/null && fail "still running 10 s after SIGTERM (Docker's default stop timeout; compose stop_grace_period)"
 echo "stopped $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$stop" "$(date +%s.%N)") s after SIGTERM"
 trap - EXIT

@@ -7,9 +7,9 @@ set -euo pipefail
 PORT=$1; NICE=$2; U=http://localhost:$PORT
 WORK=$(mktemp -d)
 (echo "$(seq -s, -f 'p%g' 0 63),digit"; zcat src/main/resources/datasets/digits.csv.gz) > "$WORK/digits.csv"
-./mvnw -q -B spring-boot:run -Dspring-boot.run.arguments="--server.port=$PORT --mcdropout.store.dir=$WORK/store \
+./mvnw -q -B spring-boot:run -Dspring-boot.run.arguments="--server.port=$PORT --management.server.port=0 --mcdropout.store.dir=$WORK/store \
   --mcdropout.startup.train-default-model=false --mcdropout.training.nice=$NICE" > "$WORK/server.log" 2>&1 &
-for _ in $(seq 1 180); do curl -s -o /dev/null "$U/actuator/health/liveness" && break; sleep 1; done
+for _ in $(seq 1 180); do curl -s -o /dev/null "$U/v2/health/live" && break; sleep 1; done
 curl -s -o /dev/null -F data=@"$WORK/digits.csv" -F name=digits -F 'hyperparameters={"epochs":10}' "$U/train?wait=true"
 python3 - "$U" "$WORK/digits.csv" "$NICE" <<'PY'
 import json, statistics, sys, time, urllib.request

@@ -55,7 +55,7 @@ public class ClientCheck {
         out.put("mutualInformation", predicted.getPredictions().stream().map(Prediction::getMutualInformation).toList());
         Files.writeString(work.resolve("prediction-java.json"), json.writeValueAsString(out));
 
-        TrainingJob job = new TrainingApi(client).trainFromCsv(work.resolve("train.csv").toFile(), "client-java", true, "digit",
+        TrainingJob job = new TrainingApi(client).trainFromCsv(work.resolve("train.csv").toFile(), "client-java", true, null, "digit",
                 "{\"hiddenLayers\": [64], \"dropout\": 0.2, \"epochs\": 100, \"seed\": 3}", true);
         check(job.getStatus() == TrainingJob.StatusEnum.SUCCEEDED, "CSV training job succeeded: " + job);
         check(job.getRows() == 500 && job.getFeatures() == 64, "500 rows of 64 features trained on");

@@ -62,7 +62,8 @@ prediction and see its uncertainty, browse model versions, train from a CSV file
   [delete](#delete-a-version)
 - Training: `POST /train` (JSON or CSV upload), `POST /train/csv` (CSV upload, as its own operation for
   [generated clients](#generated-clients)), `GET /train/jobs/{id}`, `GET /train/jobs`, `DELETE /train/jobs/{id}` — a full session with curl and the real answers is in
-  [training.md](training.md), its reference section lists every field, limit and property
+  [training.md](training.md), its reference section lists every field, limit and property; job records
+  survive restarts, and an `Idempotency-Key` header makes a retried `POST /train` safe
 - [Bundled data](#bundled-data): `GET /datasets/digits/rows`
 - [Open Inference Protocol](#open-inference-protocol) (KServe / Triton clients): [oip.md](oip.md)
 - [Evaluation](#evaluation): calibration and uncertainty quality of a version on labelled data
@@ -141,6 +142,17 @@ that the model cannot compute with it (standardised, it overflows float32); a ro
 features is a 422 naming the expected and the actual count. A model whose own weights overflow on an input
 answers a 500 problem (`non-finite-result`) rather than a NaN: an answer is always finite.
 
+**Admission, deadline, overload.** At most `predict.max-concurrent` (8) predictions compute at once; up to
+`predict.max-queued` (64) more wait for a slot, each at most `predict.queue-timeout` (30 s). One more than
+that is refused at once with `503` (`busy`) and `Retry-After` (`predict.retry-after`, 1 s): an overloaded
+service answers fast 503s instead of letting requests pile up. Every prediction also has a deadline,
+`predict.deadline` (60 s) from its arrival (the body upload counts): past it its work stops (the engine
+checks between samples and after every matrix product) and the answer is `503` (`deadline-exceeded`) with
+`Retry-After`. A client that closes its connection while its prediction waits or computes has its work
+stopped too: the service probes the connections of running predictions five times a second. OIP inference
+follows the same rules. Meters: `mcdropout.predict.in.flight`, `.queued`, `.rejected{reason}` and
+`.stopped{reason}` ([Operations](#operations)).
+
 ### Reproducibility
 
 What a `seed` fixes, and how exactly (each point is what a test checks, no more):
@@ -214,7 +226,9 @@ writer, e.g. one downloaded as above or trained elsewhere; the format is describ
 [model-artifact.md](model-artifact.md)) stores it as the model's next version. The
 zip is validated strictly first: an invalid one is a 422 problem saying why, and nothing is stored.
 The answer is `201 Created` with `Location` naming the new version. The first version of a new model is
-activated at once; later versions wait for an explicit activation.
+activated at once; later versions wait for an explicit activation. The upload is written to a temp file in
+the store and validated before the model's lock is taken, for only the moment it takes to make the file a
+version: a slow upload does not hold up activations, deletions or training jobs of the same model.
 
 @@ raw curl -s -o imported.json -D - -X POST http://localhost:8080/models/digits/versions -H 'Content-Type: application/zip' --data-binary @digits-1.zip | tr -d '\r' | sed -e '/^Date:/d'
 
@@ -513,8 +527,9 @@ epoch).
 ## Errors
 
 Every error is an RFC 9457 problem, `Content-Type: application/problem+json`, whose `detail` says what
-to fix; `errors` lists the offending fields, parameters or limits when there are any. Client mistakes
-are always 4xx, never a 5xx or a stack trace.
+to fix; `errors` lists the offending fields, parameters or limits when there are any; `requestId` is the
+request's id, as in its `X-Request-Id` response header and on the service's log lines for it
+([Operations](#operations)). Client mistakes are always 4xx, never a 5xx or a stack trace.
 
 @@ curl -s -X POST 'http://localhost:8080/predict?mcSamples=20000' -H 'Content-Type: application/json' -d '{"instances": [$ROW]}'
 
@@ -534,17 +549,17 @@ own error page); point it at your documentation with, e.g.,
 
 | Status | When | `type` (after the type base) |
 |---|---|---|
-| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `invalid-rates`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request` |
+| 400 | Malformed JSON, CSV or form, a value that is not a finite number or too large for the model to compute with, an invalid parameter or name, an unknown field, a hyperparameter out of range, a limit on samples, rows, features, layers or epochs; an `Idempotency-Key` that is not 1 to 255 visible ASCII characters | `invalid-json`, `invalid-number`, `invalid-parameter`, `invalid-inference-request`, `invalid-rates`, `missing-parameter`, `missing-part`, `missing-header`, `invalid-request`, `invalid-multipart`, `invalid-model-name`, `invalid-version`, `invalid-instances`, `empty-artifact`, `invalid-csv`, `invalid-hyperparameters`, `unknown-field`, `limit-exceeded`, `bad-request`, `invalid-idempotency-key` |
 | 401 / 403 | Missing / wrong `X-API-Key` on a mutating endpoint or an artifact download; 403 also for a remote client when no key is configured | `api-key-missing` / `api-key-invalid`, `loopback-only` |
 | 404 | Unknown model, version, training job or path | `unknown-model`, `unknown-version`, `no-active-version`, `unknown-job`, `unknown-dataset`, `unknown-evaluation`, `no-evaluation`, `unknown-experiment`, `not-found` |
 | 405 / 406 / 415 | Wrong method, `Accept` or `Content-Type` | `method-not-allowed`, `not-acceptable`, `unsupported-media-type` |
-| 409 | Deleting the active version; cancelling a finished training job or sweep; a plot before the first epoch | `version-active`, `job-finished`, `nothing-to-plot` |
+| 409 | Deleting the active version; cancelling a finished training job or sweep, or a job that runs on another instance sharing the store; a plot before the first epoch; a training request whose `Idempotency-Key` another request is taking in right now (retry) | `version-active`, `job-finished`, `job-on-another-instance`, `nothing-to-plot`, `idempotency-key-in-use` |
 | 413 | Body over `max-predict-body` / `max-artifact-body` / `max-training-body` (a multipart form included); more training rows than `max-training-rows` | `limit-exceeded`, `artifact-limit-exceeded` |
-| 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset` |
+| 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on; an `Idempotency-Key` already used for another training request | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset`, `idempotency-key-reused` |
 | 429 | The training or sweep queue is full (`mcdropout.training.queue-capacity`, `mcdropout.experiments.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full`, `experiment-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | More than `mcdropout.predict.max-concurrent` predictions waited longer than `queue-timeout`; a version load that could not start within it (`max-concurrent-loads`, with `Retry-After`); `POST /train` on an instance with `mcdropout.training.enabled=false`; more than `mcdropout.evaluation.max-concurrent` evaluations | `busy`, `training-disabled` |
-| 422 / 507 / 500 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error` |
+| 503 | Predictions: all `mcdropout.predict.max-concurrent` slots busy and `max-queued` waiting, or a wait past `queue-timeout` (`busy`); a prediction past its `deadline`, its work stopped (`deadline-exceeded`); a prediction whose client hung up (`client-disconnected`, which nobody reads); a pinned version load that could not start within `queue-timeout` (`max-concurrent-loads`). `POST /train` on an instance with `mcdropout.training.enabled=false`, or while it shuts down (`shutting-down`); more than `mcdropout.evaluation.max-concurrent` evaluations. All but `training-disabled` carry `Retry-After` | `busy`, `deadline-exceeded`, `client-disconnected`, `training-disabled`, `shutting-down` |
+| 422 / 507 / 500 / 503 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507); the process running the job stopped (crash, kill) before the job recorded a result (503, reported after the restart) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error`, `interrupted-by-restart` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
 
@@ -664,7 +679,8 @@ sent as `[]` (which asks for softmax regression); set it too when you generate a
 
 ## Security
 
-`POST /predict`, the Open Inference Protocol and every `GET` except an artifact download are open. The
+`POST /predict`, the Open Inference Protocol and every `GET` except an artifact download are open (actuator
+is on the management port, see [Operations](#operations)). The
 mutating endpoints (import, activate, delete, train, cancel a training job, start or cancel a sweep,
 evaluate), `GET /models/{name}/versions/{version}/artifact` (the weights; unless
 `mcdropout.security.artifact-download-requires-key=false`) and health details need the key:
@@ -692,8 +708,8 @@ evaluate), `GET /models/{name}/versions/{version}/artifact` (the weights; unless
   loopback peer there really is local, `mcdropout.security.allow-no-key-behind-proxy=true` allows the start;
   the loopback rule above still applies. A reverse proxy on the same host, which the service cannot see,
   makes every client local too: set a key whenever the service is reachable from elsewhere.
-- **Health details** (components, model versions, start-up progress, the messages of failing indicators)
-  are shown to the same callers (key, or loopback without a key); everyone else, probes included, gets
+- **Health details** (components, model versions, start-up progress, the messages of failing indicators,
+  on the management port) are shown to the same callers (key, or loopback without a key); everyone else, probes included, gets
   the status and its HTTP code only: `{"status":"UP"}` with 200, `{"status":"DOWN"}` with 503.
 
 The web page at `/` sends the key the same way: when a mutating action (training, cancelling, activating,
@@ -703,7 +719,7 @@ deleting) gets a 401, or a 403 for a wrong key, it asks for the key, keeps it in
 ```bash
 MCDROPOUT_SECURITY_API_KEY=change-me ./mvnw spring-boot:run
 curl -s -X POST -H 'X-API-Key: change-me' http://localhost:8080/models/digits/versions/1/activate
-curl -s -H 'X-API-Key: change-me' http://localhost:8080/actuator/health/readiness   # with details
+curl -s -H 'X-API-Key: change-me' http://localhost:8081/actuator/health/readiness   # with details
 ```
 
 ## Capacity
@@ -760,11 +776,21 @@ in `.cifuzz-corpus/` into that directory.
 
 ## Operations
 
-Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`. Health shows its
-components and details only to callers with the API key (or, with no key set, loopback clients;
-[Security](#security)); probes without it get `{"status":"UP"}` or `{"status":"DOWN"}` and the code.
-The answers below were captured on the service's own machine with no key set. Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
-trains at first start, for example); liveness does not depend on models. While the default model
+Actuator exposes exactly `health`, `info`, `metrics` and `prometheus` under `/actuator`, **on its own port**,
+`management.server.port` (8081; the API stays on `server.port`, 8080). The management port has its own
+Tomcat and threads: requests queueing for a prediction slot, slow uploads or a flood of clients on 8080 cannot
+take the threads the probes need, so liveness and readiness answer within a second under full load
+(`OverloadTest` holds every request thread of 8080 and times the probes on 8081; the load benchmark in
+[performance.md](performance.md) measures them during each run). Point probes and Prometheus at 8081 and keep
+it off the public network (bind it with `management.server.address`, or publish only 8080); `/actuator` on
+8080 is a 404. The Open Inference Protocol's `/v2/health/live` and `/v2/health/ready` stay on 8080 for OIP
+clients. Health shows its components and details only to callers with the API key (or, with no key set,
+loopback clients; [Security](#security)); probes without it get `{"status":"UP"}` or `{"status":"DOWN"}`
+and the code. The answers below were captured on the service's own machine with no key set.
+
+Readiness includes a `models` indicator that is DOWN until a model is active (while the default model
+trains at first start, for example) and a `storeDiskSpace` indicator that is DOWN while the model store's file
+system has less than `store.min-free-space` (100 MB) free; liveness depends on neither. While the default model
 trains, readiness answers 503 and says how far training is (captured during a first start):
 
 ```json
@@ -773,11 +799,43 @@ trains, readiness answers 503 and says how far training is (captured during a fi
 
 Once a model is active:
 
-@@ curl -s http://localhost:8080/actuator/health/readiness
+@@ curl -s http://localhost:8081/actuator/health/readiness
 
-@@ curl -s http://localhost:8080/actuator/health/liveness
+@@ curl -s http://localhost:8081/actuator/health/liveness
 
-@@ curl -s http://localhost:8080/actuator/info
+@@ curl -s http://localhost:8081/actuator/info
+
+**Request ids and logs.** Every request gets an id: the client's `X-Request-Id` header when it is 1 to 64
+characters of letters, digits and `. _ : -`, else a new UUID. The id is echoed in the `X-Request-Id` response
+header, named as `requestId` in problem bodies, and written on every log line the request causes (the
+logging MDC key `requestId`; lines outside requests show `[-]`). A training job's log lines carry the id of
+the request that submitted it, and `jobId`. Logs are plain text by default; set
+`logging.structured.format.console=ecs` (or `logstash`, `gelf`; Spring Boot's structured logging) for one JSON
+object per line, with `requestId` as a field. The import above, as the service logged it (plain text, taken
+from the console of the service this page was rendered against):
+
+```
+LOGLINE_PLACEHOLDER
+```
+
+**Stopping.** On SIGTERM (`docker stop`, Kubernetes) the service (1) turns readiness DOWN at once and keeps
+serving for `shutdown.drain-delay` (1 s), so a load balancer stops sending; (2) cancels training jobs (a
+running one stops before its next mini-batch; its record says `CANCELLED`) and refuses new ones (503
+`shutting-down`); (3) stops accepting requests and lets those in flight finish, for up to
+`spring.lifecycle.timeout-per-shutdown-phase` (6 s); (4) exits. If all that takes longer than
+`shutdown.grace-period` (9 s) the process halts anyway. The defaults fit inside Docker's default stop timeout
+(10 s, then SIGKILL); under Kubernetes' default `terminationGracePeriodSeconds` (30 s, counted from the start
+of a `preStop` hook) the manifests in `deploy/kubernetes` keep a 5 s `preStop` and set 20 s for requests in
+flight and a 24 s grace period. `GracefulShutdownTest` sends SIGTERM to a service that is training and
+predicting and checks each step, with these defaults, and that it exits with 143, not by the halt.
+
+**Crash safety.** Model versions, active pointers and training-job records are written to a temp file,
+fsynced and renamed into place (then the directory fsynced): after a crash, each is the old or the new one,
+never half written; temp files a crash leaves are never read and are removed at the next start.
+`CrashSafetyTest` kill -9s the service at random moments during imports, activations, deletions and training
+jobs, restarts it on the same store, and checks that every version a client was told was saved is there with
+its SHA-256, that everything listed loads and predicts, and that job records and idempotency keys hold
+(5 kills in `./mvnw verify`; `-Dmcdropout.crash.kills=50` for the full run).
 
 The service's own meters, all prefixed `mcdropout`:
 
@@ -788,6 +846,10 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.mc.samples` | distribution summary: `mcSamples` per request | `model` |
 | `mcdropout.predict.predictive.entropy` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.predict.mutual.information` | distribution summary per predicted row, nats | `model` |
+| `mcdropout.predict.in.flight` | gauge: predictions admitted and computing | |
+| `mcdropout.predict.queued` | gauge: predictions waiting for a slot | |
+| `mcdropout.predict.rejected` | counter: predictions refused with 503 `busy` before they ran | `reason` = `queue_full` / `queue_timeout` |
+| `mcdropout.predict.stopped` | counter: predictions whose work was stopped | `reason` = `deadline` / `disconnected` |
 | `mcdropout.model.active.version` | gauge | `model` |
 | `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
 | `mcdropout.model.loads` | counter: versions that are not active read from the store on demand ([Capacity](#capacity)) | `model` |
@@ -801,11 +863,11 @@ meters as `POST /predict`.
 Entropy and mutual information have fixed buckets, so a drift in how unsure the model is can be alerted
 on (for example on the share of rows with mutual information above 0.3 nats).
 
-@@ curl -s http://localhost:8080/actuator/metrics/mcdropout.predict.latency
+@@ curl -s http://localhost:8081/actuator/metrics/mcdropout.predict.latency
 
-Prometheus scrapes `/actuator/prometheus` (text format):
+Prometheus scrapes `/actuator/prometheus` on the management port (text format):
 
-@@ raw curl -s http://localhost:8080/actuator/prometheus | grep -E '^mcdropout_(predict_latency_seconds_(count|sum)|model_active|predict_mutual_information_nats_(count|sum)|predict_mutual_information_nats_bucket\{.*le="0.3"|predict_rows_(count|sum))'
+@@ raw curl -s http://localhost:8081/actuator/prometheus | grep -E '^mcdropout_(predict_latency_seconds_(count|sum)|model_active|predict_mutual_information_nats_(count|sum)|predict_mutual_information_nats_bucket\{.*le="0.3"|predict_rows_(count|sum))'
 
 A scrape job for it:
 
@@ -815,7 +877,7 @@ scrape_configs:
     metrics_path: /actuator/prometheus
     scrape_interval: 15s
     static_configs:
-      - targets: ['localhost:8080']
+      - targets: ['localhost:8081']
 ```
 
 An example alert on uncertainty drift (the share of predicted rows whose mutual information exceeds
@@ -831,6 +893,11 @@ server-error and readiness alerts, and `deploy/check.sh` unit-tests them with `p
 ```
 
 ## Configuration
+
+Spring Boot's own settings that this service sets: `management.server.port` (8081, actuator's own port),
+`server.shutdown=graceful` with `spring.lifecycle.timeout-per-shutdown-phase` (6s, requests in flight at
+SIGTERM), `logging.pattern.correlation` (the request id on log lines), and, off by default,
+`logging.structured.format.console` (JSON logs). The service's own:
 
 All under `mcdropout.` (as `application.yml` keys, `--mcdropout.x.y=...` arguments or
 `MCDROPOUT_X_Y` environment variables). Every property is bound to a validated `@ConfigurationProperties`
@@ -863,6 +930,9 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `predict.max-concurrent` | `8` | Predictions admitted at once; more wait |
 | `predict.queue-timeout` | `30s` | How long a prediction waits for admission (and a version load for its slot) before a 503 |
 | `predict.max-concurrent-loads` | `2` | Versions that are not active read from the store at once (pinned predictions, version metadata); more wait ([Capacity](#capacity)) |
+| `predict.max-queued` | `64` | Predictions that may wait for admission; one more gets a 503 (`busy`) at once |
+| `predict.deadline` | `60s` | From a prediction's arrival to its answer; past it the work stops and the answer is 503 (`deadline-exceeded`) |
+| `predict.retry-after` | `1s` | `Retry-After` of those 503s |
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |
 | `startup.train-default-model` | `true` | Train `default-model` on the bundled digits data when the store is empty |
 | `startup.seed` | `1` | Seed of that training |
@@ -872,6 +942,9 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `training.retained-jobs` | `100` | Finished jobs kept for `GET /train/jobs` (their models stay in the store) |
 | `training.retry-after` | `30s` | `Retry-After` of a 429 |
 | `training.nice` | `10` | OS niceness (0 to 19) of training threads, so predictions win a contended core; 0 = unchanged |
+| `store.min-free-space` | `100MB` | Free space the store's file system needs for readiness (`storeDiskSpace`) to be UP |
+| `shutdown.drain-delay` | `1s` | On SIGTERM, how long readiness reports DOWN while the service still serves |
+| `shutdown.grace-period` | `9s` | The longest a shutdown may take before the process halts (below Docker's 10 s; Kubernetes: 24 s of its 30 s) |
 | `store.rescan-interval` | `5s` | How often the store is read again for versions and active pointers that other processes sharing it changed (replicas on one volume); `0` switches it off; else 100ms to 1h |
 | `training.enabled` | `true` | `false`: this instance does not train: `POST /train` answers 503 (`training-disabled`) and the default model is not trained at start (it is picked up from the shared store when another replica stores it) |
 

@@ -1,10 +1,13 @@
-import json, subprocess, sys, re
+import json, os, subprocess, sys, re
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:18081"
+# Actuator (probes, metrics) is on the management port: MANAGEMENT_URL, else the service's port + 1.
+MBASE = os.environ.get("MANAGEMENT_URL") or re.sub(r":(\d+)$", lambda m: ":" + str(int(m.group(1)) + 1), BASE)
 ROW = "[0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0]"
 ROW2 = "[0,0,0,12,13,5,0,0,0,0,0,11,16,9,0,0,0,0,3,15,16,6,0,0,0,7,15,16,16,2,0,0,0,0,1,16,16,3,0,0,0,0,1,16,16,6,0,0,0,0,1,16,16,6,0,0,0,0,0,11,16,10,0,0]"
 
 def run(cmd):
-    out = subprocess.run(["bash", "-c", cmd.replace("http://localhost:8080", BASE)], capture_output=True, text=True).stdout
+    cmd = cmd.replace("http://localhost:8080", BASE).replace("http://localhost:8081", MBASE)
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True).stdout
     return out
 
 def shorten(obj, n=4):

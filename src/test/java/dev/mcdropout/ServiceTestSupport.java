@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -55,6 +56,10 @@ public abstract class ServiceTestSupport {
     @LocalServerPort
     protected int port;
 
+    /** Actuator (probes, metrics, Prometheus) is served on its own port (management.server.port). */
+    @LocalManagementPort
+    protected int managementPort;
+
     @DynamicPropertySource
     static void store(DynamicPropertyRegistry registry) {
         registry.add("mcdropout.store.dir", STORE::toString);
@@ -69,12 +74,16 @@ public abstract class ServiceTestSupport {
         return STORE;
     }
 
+    /**
+     * Waits on the application port's readiness ({@code /v2/health/ready}, which answers like the readiness probe
+     * on the management port: readiness state and an active model).
+     */
     public static void awaitReady(int port) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         int status = 0;
         while (System.nanoTime() < deadline) {
-            status = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+            status = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/health/ready"))
                     .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
             if (status == 200) {
                 return;
@@ -90,6 +99,18 @@ public abstract class ServiceTestSupport {
 
     protected HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET on the management port: /actuator/... */
+    protected HttpResponse<String> management(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the management port: /actuator/... */
+    protected HttpRequest.Builder managementRequest(String path) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + path))
+                .timeout(Duration.ofSeconds(60));
     }
 
     protected HttpResponse<String> postJson(String path, String body) throws Exception {

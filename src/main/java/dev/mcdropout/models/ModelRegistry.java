@@ -348,11 +348,16 @@ public class ModelRegistry {
 
     /**
      * Imports a zip streamed from a client as the model's next version: the bytes go to a temp file in the
-     * store, are validated by the artifact reader, and only then become a version. The first version of a
+     * store and are validated by the artifact reader, and only then is the model's lock taken for the short step
+     * that makes the file a version. A slow uploader therefore holds no lock: activations, deletions and
+     * training jobs publishing into the same model go on while the upload trickles in. The first version of a
      * model is activated at once, so a new model can be used straight away.
      */
     public LoadedModel importArtifact(String name, InputStream body) throws IOException {
-        return addVersion(name, temp -> {
+        ModelNames.require(name);
+        Path temp = store.newTempFile(name);
+        boolean committed = false;
+        try {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 body.transferTo(out);
             }
@@ -360,8 +365,9 @@ public class ModelRegistry {
                 throw ProblemException.badRequest("empty-artifact", "Empty artifact",
                         "the request body is empty; send the model zip as an application/zip body");
             }
+            ModelArtifact artifact;
             try (InputStream in = Files.newInputStream(temp)) {
-                return codec.read(in);
+                artifact = codec.read(in);
             } catch (ArtifactLimitExceededException e) {
                 throw new ProblemException(HttpStatus.CONTENT_TOO_LARGE, "artifact-limit-exceeded",
                         "Artifact exceeds a limit", "the upload exceeds what this service accepts: "
@@ -370,17 +376,29 @@ public class ModelRegistry {
                 throw ProblemException.unprocessable("invalid-artifact", "Invalid model artifact",
                         "the upload is not a valid model artifact: " + e.getMessage());
             }
-        }, (version, artifact) -> {
-            LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
-                    store.size(name, version));
-            // Checked and set under the store's lock: of two replicas importing a new model's first versions at
-            // once, one activates and the other's rescan follows the pointer.
-            if (store.setActiveIfAbsent(name, version) == version) {
-                swap(loaded);
+            boolean[] renamed = {false};
+            try {
+                return locked(name, () -> {
+                    int version = store.commit(name, temp);
+                    renamed[0] = true;
+                    LoadedModel loaded = new LoadedModel(name, version, artifact, store.sha256(name, version),
+                            store.size(name, version));
+                    // Checked and set under the store's lock: of two replicas importing a new model's first
+                    // versions at once, one activates and the other's rescan follows the pointer.
+                    if (store.setActiveIfAbsent(name, version) == version) {
+                        swap(loaded);
+                    }
+                    log.info("imported model {} version {}", name, version);
+                    return loaded;
+                });
+            } finally {
+                committed = renamed[0];
             }
-            log.info("imported model {} version {}", name, version);
-            return loaded;
-        });
+        } finally {
+            if (!committed) {
+                store.discard(temp);
+            }
+        }
     }
 
     /** Saves an artifact made in this process (startup training, later training jobs) as the next version. */

@@ -154,11 +154,25 @@ public final class ModelStore {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** A new empty temp file in the model's directory, for a version being written. */
+    /**
+     * A new empty temp file in the model's directory, for a version being written. Created here, not by its
+     * first write: {@link #discard} removes a model directory it leaves empty, and a directory holding a temp
+     * file is never empty. Should a discard remove the directory between its creation and the file's, it is
+     * created again.
+     */
     public Path newTempFile(String name) throws IOException {
         Path dir = modelDir(name);
-        Files.createDirectories(dir);
-        return checkInside(dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".part"));
+        Path temp = checkInside(dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".part"));
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(dir);
+            try {
+                return Files.createFile(temp);
+            } catch (NoSuchFileException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,6 +51,9 @@ public final class MonteCarloPredictor implements AutoCloseable {
 
     /** Elements per activation buffer above which a request is split into chunks: 4 Mi floats = 16 MiB. */
     public static final long DEFAULT_CHUNK_ELEMENTS = 1L << 22;
+
+    /** A stop signal that is never raised. */
+    public static final BooleanSupplier NEVER = () -> false;
 
     /** Bytes of native activation buffers kept between requests for reuse. */
     public static final long DEFAULT_POOLED_BYTES = 256L << 20;
@@ -178,6 +182,24 @@ public final class MonteCarloPredictor implements AutoCloseable {
     /** As {@link #predict(Network, double[][], int, MaskSource, WeightMaskSource, boolean)} for a flat block. */
     public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
                                      WeightMaskSource weightMasks, boolean includeScores) {
+        return predict(network, raw, samples, masks, weightMasks, includeScores, NEVER);
+    }
+
+    /** As {@link #predict(Network, RowMatrix, int, long, boolean)}, stopping early when {@code stop} turns true. */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, long seed, boolean includeScores,
+                                     BooleanSupplier stop) {
+        return predict(network, raw, samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed), includeScores,
+                stop);
+    }
+
+    /**
+     * As {@link #predict(Network, RowMatrix, int, MaskSource, WeightMaskSource, boolean)}, stopping early when
+     * {@code stop} turns true: it is asked between samples of every element-wise pass and between matrix
+     * products, so the work stops within one product of the signal, and {@link PredictionStoppedException} is
+     * thrown once every helper thread has stopped.
+     */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, MaskSource masks,
+                                     WeightMaskSource weightMasks, boolean includeScores, BooleanSupplier stop) {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
@@ -197,16 +219,20 @@ public final class MonteCarloPredictor implements AutoCloseable {
                     e.getMessage().replaceFirst("^row " + e.row() + ",", "row " + row + ","));
         }
         return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, weightMasks,
-                includeScores));
+                includeScores, stop));
     }
 
     private List<Uncertainty> predictDistinct(Network network, INDArray x, long[] rowKeys, int samples,
-                                              MaskSource masks, WeightMaskSource weightMasks, boolean includeScores) {
+                                              MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
+                                              BooleanSupplier stop) {
         if (samples > 0 && (network.hasBatchNorm() || network.hasDropConnect())) {
             // Monte Carlo passes keep batch norm in prediction mode, a fixed affine map folded into the weights;
-            // DropConnect draws weight masks per sample and has passes of its own.
+            // DropConnect draws weight masks per sample and has passes of its own (stop is asked before them).
             network = network.folded();
             if (network.hasDropConnect()) {
+                if (stop.getAsBoolean()) {
+                    throw new PredictionStoppedException();
+                }
                 return DropConnectPass.predict(network, x, rowKeys, samples, masks, weightMasks, includeScores,
                         parallel, buffers, chunkElements);
             }
@@ -221,7 +247,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
             return stats.result(true);
         }
 
-        Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys);
+        if (stop.getAsBoolean()) {
+            throw new PredictionStoppedException();
+        }
+        Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         try {
             for (int from = 0; from < samples; from += perChunk) {
@@ -260,10 +289,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
         private final MaskSource masks;
         private final long[] rowKeys;
         private final int rows;
+        private final BooleanSupplier stop;
         private final Map<Integer, INDArray> chunkBuffers = new HashMap<>();
         final double[] outputBias;
 
-        Pass(Network network, INDArray prefix, int firstSite, MaskSource masks, long[] rowKeys) {
+        Pass(Network network, INDArray prefix, int firstSite, MaskSource masks, long[] rowKeys, BooleanSupplier stop) {
+            this.stop = stop;
             this.network = network;
             this.prefix = prefix;
             this.firstSite = firstSite;
@@ -285,15 +316,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
             FusedKernel prefixValues = FusedKernel.of(prefix);
             FusedKernel target = FusedKernel.of(in);
             double p0 = network.dropoutAt(firstSite);
-            parallel.run(count, (long) rows * width, (s0, s1, stop) -> {
+            parallel.run(count, (long) rows * width, (s0, s1, halt) -> {
                 long[] dropped = new long[rows * Dropout.words(width)];
                 Scratch scratch = new Scratch(rows * width);
-                for (int s = s0; s < s1 && !stop.get(); s++) {
+                for (int s = s0; s < s1 && !halt.get() && !stop.getAsBoolean(); s++) {
                     fillMasks(dropped, width, from + s, firstSite, p0);
                     target.tile(prefixValues, dropped, Dropout.words(width), keptScale(p0), s * rows * width, rows,
                             width, scratch);
                 }
             });
+            stopIfAsked();
             int last = network.layerCount() - 1;
             for (int i = firstSite; ; i++) {
                 // The bias is left out of the product and added in the fused pass that follows it. Products
@@ -301,6 +333,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 INDArray weights = network.layer(i).weights();
                 int out = (int) weights.columns();
                 INDArray z = Nd4j.gemm(in, weights, buffer(count, i, out), false, false, 1.0, 0.0);
+                stopIfAsked();
                 if (i == last) {
                     return z;
                 }
@@ -310,16 +343,24 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 double[] bias = network.biasValues(i);
                 float[] floatBias = network.floatBiasValues(i);
                 FusedKernel values = FusedKernel.of(z);
-                parallel.run(count, (long) rows * out, (s0, s1, stop) -> {
+                parallel.run(count, (long) rows * out, (s0, s1, halt) -> {
                     long[] dropped = new long[rows * Dropout.words(out)];
                     Scratch scratch = new Scratch(rows * out);
-                    for (int s = s0; s < s1 && !stop.get(); s++) {
+                    for (int s = s0; s < s1 && !halt.get() && !stop.getAsBoolean(); s++) {
                         fillMasks(dropped, out, from + s, site, p);
                         values.biasActivateMask(bias, floatBias, relu, dropped, Dropout.words(out), keptScale(p),
                                 s * rows * out, rows, out, scratch);
                     }
                 });
+                stopIfAsked();
                 in = z;
+            }
+        }
+
+        /** Called after each pass and product: a pass cut short by the signal has left samples unfilled. */
+        private void stopIfAsked() {
+            if (stop.getAsBoolean()) {
+                throw new PredictionStoppedException();
             }
         }
 

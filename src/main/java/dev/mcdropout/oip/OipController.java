@@ -31,6 +31,7 @@ import java.io.PushbackInputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -188,7 +189,9 @@ public class OipController {
     @ApiResponse(responseCode = "404", description = "Unknown model, or no active version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
-    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @ApiResponse(responseCode = "503", description = "Busy (every prediction slot taken and the wait queue full, or no slot within mcdropout.predict.queue-timeout), or past mcdropout.predict.deadline (its work stopped); retry after Retry-After seconds",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "Seconds to wait",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "integer")))
     @PostMapping(path = "/v2/models/{name}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse infer(@Parameter(example = "digits") @PathVariable String name,
@@ -205,7 +208,9 @@ public class OipController {
     @ApiResponse(responseCode = "404", description = "Unknown model or version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-predict-body")
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
-    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @ApiResponse(responseCode = "503", description = "Busy (every prediction slot taken and the wait queue full, or no slot within mcdropout.predict.queue-timeout), or past mcdropout.predict.deadline (its work stopped); retry after Retry-After seconds",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "Seconds to wait",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "integer")))
     @PostMapping(path = "/v2/models/{name}/versions/{version}/infer", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public InferenceResponse inferVersion(@Parameter(example = "digits") @PathVariable String name,
@@ -237,10 +242,10 @@ public class OipController {
         try {
             // Admitted first, as POST /predict: a pinned version's load and the tensor read from the body count
             // against mcdropout.predict.max-concurrent.
-            InferenceResponse response = service.admitted(() -> {
+            InferenceResponse response = service.admitted(stop -> {
                 LoadedModel model = resolve(name, version);
                 modelTag[0] = model.name();
-                return infer(model, read(http, model));
+                return infer(model, read(http, model), stop);
             });
             outcome = "success";
             return response;
@@ -276,7 +281,7 @@ public class OipController {
         }
     }
 
-    private InferenceResponse infer(LoadedModel model, OipDtos.InferenceBody request) {
+    private InferenceResponse infer(LoadedModel model, OipDtos.InferenceBody request, BooleanSupplier stop) {
         if (request == null) {
             throw OipRequests.invalid("the request needs a JSON body: {\"inputs\": [{\"name\": \"" + INPUT
                     + "\", \"shape\": [1, " + model.network().inputs() + "], \"datatype\": \"FP32\", \"data\": [...]}]}");
@@ -287,7 +292,7 @@ public class OipController {
         Long seed = OipRequests.seed(request.parameters());
         RowMatrix rows = OipRequests.rows(request.inputs(), network.inputs(), properties.limits().maxRows(),
                 model.name() + "' version " + model.version());
-        PredictResponse answer = service.predictRows(model, rows, mcSamples == null ? 0 : mcSamples, seed, false);
+        PredictResponse answer = service.predictRows(model, rows, mcSamples == null ? 0 : mcSamples, seed, false, stop);
 
         int b = answer.predictions().size();
         long classes = answer.classes().size();

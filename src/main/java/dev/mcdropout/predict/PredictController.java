@@ -54,7 +54,9 @@ public class PredictController {
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json")
     @ApiResponse(responseCode = "422", description = "A row's feature count differs from the model's")
     @ApiResponse(responseCode = "500", description = "The model computed a NaN or infinite value on this input (non-finite-result); no answer is served")
-    @ApiResponse(responseCode = "503", description = "Too many predictions running; retry shortly")
+    @ApiResponse(responseCode = "503", description = "Busy (every prediction slot taken and the wait queue full, or no slot within mcdropout.predict.queue-timeout), or past mcdropout.predict.deadline (its work stopped); retry after Retry-After seconds",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Retry-After", description = "Seconds to wait",
+                    schema = @io.swagger.v3.oas.annotations.media.Schema(type = "integer")))
     @PostMapping(path = "/predict", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public PredictResponse predict(
             @Parameter(hidden = true) HttpServletRequest request,
@@ -75,11 +77,11 @@ public class PredictController {
             int samples = service.mcSamples(mcSamples);
             // Admitted first: a pinned version's load, the rows read from the body and the engine's work all
             // happen within mcdropout.predict.max-concurrent.
-            PredictResponse response = service.admitted(() -> {
+            PredictResponse response = service.admitted(stop -> {
                 LoadedModel resolved = service.resolve(selector);
                 modelTag[0] = resolved.name();
                 ParsedInstances rows = service.readInstances(request, resolved, samples);
-                return service.predict(resolved, rows, samples, seed, scores);
+                return service.predict(resolved, rows, samples, seed, scores, stop);
             });
             outcome = "success";
             return response;

@@ -6,6 +6,7 @@ import dev.mcdropout.nn.InputOutOfRangeException;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.NonFiniteResultException;
+import dev.mcdropout.nn.PredictionStoppedException;
 import dev.mcdropout.nn.RowMatrix;
 import dev.mcdropout.nn.Uncertainty;
 import dev.mcdropout.predict.PredictDtos.ModelRef;
@@ -13,9 +14,17 @@ import dev.mcdropout.predict.PredictDtos.Prediction;
 import dev.mcdropout.predict.PredictDtos.PredictResponse;
 import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.McDropoutProperties;
+import dev.mcdropout.system.ClientDisconnects;
 import dev.mcdropout.system.ProblemException;
-import io.micrometer.core.instrument.DistributionSummary;
+import dev.mcdropout.system.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+import io.micrometer.core.instrument.DistributionSummary;
 import java.io.IOException;
 import java.io.PushbackInputStream;
 import java.security.SecureRandom;
@@ -49,17 +58,22 @@ public class PredictService {
     private final McDropoutProperties properties;
     private final McDropoutMetrics metrics;
     private final Semaphore admission;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final ClientDisconnects disconnects;
     private final SecureRandom seeds = new SecureRandom();
     private final JsonMapper json;
 
     public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
-                          McDropoutMetrics metrics, JsonMapper json) {
+                          McDropoutMetrics metrics, JsonMapper json, ClientDisconnects disconnects) {
         this.json = json;
+        this.disconnects = disconnects;
         this.registry = registry;
         this.predictor = predictor;
         this.properties = properties;
         this.metrics = metrics;
         this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
+        int slots = properties.predict().maxConcurrent();
+        metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
 
     /** A parsed {@code model} parameter: {@code name} or {@code name:version}. */
@@ -146,7 +160,7 @@ public class PredictService {
      * {@link #admitted}) and summarises each row.
      */
     public PredictResponse predict(LoadedModel model, ParsedInstances instances, int mcSamples, Long seedParam,
-                                   boolean includeScores) {
+                                   boolean includeScores, BooleanSupplier stop) {
         McDropoutProperties.Limits limits = properties.limits();
         Network network = model.network();
         checkRows(instances, network.inputs(), limits);
@@ -157,15 +171,15 @@ public class PredictService {
                             + limits.maxRowSamples() + " allowed per request; send fewer rows or fewer mcSamples");
         }
         // every row was kept: within max-rows and max-row-samples, the parser's bounds
-        return predictRows(model, instances.matrix(), mcSamples, seedParam, includeScores);
+        return predictRows(model, instances.matrix(), mcSamples, seedParam, includeScores, stop);
     }
 
     /**
-     * As {@link #predict(LoadedModel, ParsedInstances, int, Long, boolean)} for rows already checked against
+     * As {@link #predict(LoadedModel, ParsedInstances, int, Long, boolean, BooleanSupplier)} for rows already checked against
      * the model (the Open Inference Protocol's tensor): the rows x mcSamples limit, then the engine.
      */
     public PredictResponse predictRows(LoadedModel model, RowMatrix rows, int mcSamples, Long seedParam,
-                                       boolean includeScores) {
+                                       boolean includeScores, BooleanSupplier stop) {
         McDropoutProperties.Limits limits = properties.limits();
         Network network = model.network();
         long rowSamples = (long) rows.rows() * Math.max(1, mcSamples);
@@ -176,7 +190,7 @@ public class PredictService {
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
 
-        List<Uncertainty> results = engine(model, rows, mcSamples, seed, includeScores);
+        List<Uncertainty> results = engine(model, rows, mcSamples, seed, includeScores, stop);
 
         List<String> classes = network.classes();
         List<Prediction> predictions = new ArrayList<>(results.size());
@@ -195,9 +209,9 @@ public class PredictService {
 
     /** The engine's answer, or a problem: a value it cannot compute with, or a result that is not finite. */
     private List<Uncertainty> engine(LoadedModel model, RowMatrix rows, int mcSamples, long seed,
-                                     boolean includeScores) {
+                                     boolean includeScores, BooleanSupplier stop) {
         try {
-            return predictor.predict(model.network(), rows, mcSamples, seed, includeScores);
+            return predictor.predict(model.network(), rows, mcSamples, seed, includeScores, stop);
         } catch (InputOutOfRangeException e) {
             String where = "instances[" + e.row() + "][" + e.feature() + "]";
             throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
@@ -238,35 +252,92 @@ public class PredictService {
     }
 
     /**
-     * Runs {@code work} holding one of {@code mcdropout.predict.max-concurrent} admissions, or answers 503 after
-     * waiting {@code queue-timeout}. Everything that costs memory or CPU in proportion to a request (loading a
-     * pinned version, reading its rows, the engine) happens inside.
+     * Runs {@code work} once admitted: at most {@code max-concurrent} at once, at most {@code max-queued}
+     * waiting (one more is refused at once), none waiting past {@code queue-timeout}, and none running past the
+     * request's deadline ({@code mcdropout.predict.deadline} from its arrival) or after its client has gone: the
+     * stop signal handed to {@code work} turns true then, and the engine stops at its next check. Everything
+     * that costs memory or CPU in proportion to a request (loading a pinned version, reading its rows, the
+     * engine) happens inside.
      */
-    public <T> T admitted(java.util.function.Supplier<T> work) {
-        return runAdmitted(work);
+    public <T> T admitted(Function<BooleanSupplier, T> work) {
+        McDropoutProperties.Predict settings = properties.predict();
+        HttpServletRequest request = currentRequest();
+        long deadline = arrival(request) + settings.deadline().toNanos();
+        try (ClientDisconnects.Watch watch = disconnects.watch(request)) {
+            acquire(settings, deadline);
+            try {
+                if (watch.clientGone()) {
+                    throw stopped("disconnected");
+                }
+                BooleanSupplier stop = () -> watch.clientGone() || System.nanoTime() - deadline > 0;
+                try {
+                    return work.apply(stop);
+                } catch (PredictionStoppedException e) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+            } finally {
+                admission.release();
+            }
+        }
     }
 
-    private <T> T runAdmitted(java.util.function.Supplier<T> work) {
+    private void acquire(McDropoutProperties.Predict settings, long deadline) {
+        if (waiting.incrementAndGet() > settings.maxQueued() && admission.availablePermits() == 0) {
+            waiting.decrementAndGet();
+            metrics.predictRejected("queue_full");
+            throw busy("more than " + settings.maxConcurrent() + " predictions are running and "
+                    + settings.maxQueued() + " are waiting (mcdropout.predict.max-concurrent, "
+                    + "mcdropout.predict.max-queued); retry after the Retry-After seconds");
+        }
         boolean admitted;
         try {
-            admitted = admission.tryAcquire(properties.predict().queueTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            long wait = Math.min(settings.queueTimeout().toNanos(), deadline - System.nanoTime());
+            admitted = admission.tryAcquire(Math.max(0, wait), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw busy();
+            admitted = false;
+        } finally {
+            waiting.decrementAndGet();
         }
         if (!admitted) {
-            throw busy();
-        }
-        try {
-            return work.get();
-        } finally {
-            admission.release();
+            if (System.nanoTime() - deadline >= 0) {
+                throw stopped("deadline");
+            }
+            metrics.predictRejected("queue_timeout");
+            throw busy("more than " + settings.maxConcurrent() + " predictions are running and this one waited "
+                    + settings.queueTimeout().toMillis() + " ms for a slot (mcdropout.predict.max-concurrent, "
+                    + "mcdropout.predict.queue-timeout); retry after the Retry-After seconds");
         }
     }
 
-    private ProblemException busy() {
-        return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
-                "more than " + properties.predict().maxConcurrent() + " predictions are running; retry shortly "
-                        + "(mcdropout.predict.max-concurrent)");
+    private ProblemException busy(String detail) {
+        return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy", detail,
+                properties.predict().retryAfter());
+    }
+
+    /** The work was stopped: its deadline passed, or its client went away (then nobody reads the answer). */
+    private ProblemException stopped(String reason) {
+        metrics.predictStopped(reason);
+        Duration deadline = properties.predict().deadline();
+        if ("disconnected".equals(reason)) {
+            return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "client-disconnected",
+                    "Client disconnected", "the client closed the connection; the prediction was stopped",
+                    properties.predict().retryAfter());
+        }
+        return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "deadline-exceeded", "Deadline exceeded",
+                "the prediction did not finish within " + deadline.toMillis() + " ms of its arrival "
+                        + "(mcdropout.predict.deadline) and was stopped; send fewer rows or mcSamples, or retry "
+                        + "when the service is less busy", properties.predict().retryAfter());
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest() : null;
+    }
+
+    /** When the request reached the application, or now for calls from outside a request. */
+    private static long arrival(HttpServletRequest request) {
+        Object arrival = request == null ? null : request.getAttribute(RequestIdFilter.ARRIVAL);
+        return arrival instanceof Long nanos ? nanos : System.nanoTime();
     }
 }

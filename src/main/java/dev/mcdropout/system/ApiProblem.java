@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.ProblemDetail;
 import java.util.List;
+import org.slf4j.MDC;
 
 /**
  * The body of every error (RFC 9457), members in the RFC's order. Written as a record rather than Spring's
@@ -21,7 +22,9 @@ public record ApiProblem(
         String detail,
         @Schema(description = "The request path", example = "/predict") String instance,
         @Schema(description = "Offending fields, parameters or limits, when known",
-                example = "[\"mcdropout.limits.max-mc-samples\"]") List<String> errors) {
+                example = "[\"mcdropout.limits.max-mc-samples\"]") List<String> errors,
+        @Schema(description = "The request's id, as in its X-Request-Id response header and the service's logs",
+                example = "5f0c2a9e-6a47-4f5e-9a53-1c2b0d4e5f61") String requestId) {
 
     /**
      * The body of {@code problem}; a relative {@code type} (a slug such as {@code limit-exceeded}) is written
@@ -35,6 +38,6 @@ public record ApiProblem(
         return new ApiProblem(typeText, problem.getTitle(),
                 problem.getStatus(), problem.getDetail(),
                 problem.getInstance() == null ? null : problem.getInstance().toString(),
-                errors instanceof List<?> list ? (List<String>) list : List.of());
+                errors instanceof List<?> list ? (List<String>) list : List.of(), MDC.get(RequestIdFilter.MDC_KEY));
     }
 }

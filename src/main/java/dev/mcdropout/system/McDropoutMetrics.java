@@ -67,6 +67,28 @@ public class McDropoutMetrics {
                 .register(registry);
     }
 
+    /** Predictions running (admitted) and waiting for admission, read live. */
+    public void predictAdmissionGauges(Supplier<Number> running, Supplier<Number> waiting) {
+        Gauge.builder("mcdropout.predict.in.flight", running)
+                .description("Predictions admitted and computing").strongReference(true).register(registry);
+        Gauge.builder("mcdropout.predict.queued", waiting)
+                .description("Predictions waiting for admission").strongReference(true).register(registry);
+    }
+
+    /** A prediction refused with a 503 before it ran: {@code queue_full} or {@code queue_timeout}. */
+    public void predictRejected(String reason) {
+        Counter.builder("mcdropout.predict.rejected")
+                .description("Predictions refused with 503 busy before they ran")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    /** A prediction whose work was stopped: {@code deadline} passed, or the client {@code disconnected}. */
+    public void predictStopped(String reason) {
+        Counter.builder("mcdropout.predict.stopped")
+                .description("Predictions stopped before they finished: deadline passed or client disconnected")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** An active version swapped in because another process sharing the store moved the pointer. */
     public void recordReload(String model) {
         reloads(model).increment();

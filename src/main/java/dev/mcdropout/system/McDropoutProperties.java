@@ -27,6 +27,7 @@ import org.springframework.validation.annotation.Validated;
  * @param nd4j         ND4J's native threads
  * @param startup      what happens at first start with an empty store
  * @param problems     how error bodies (RFC 9457 problems) name their types
+ * @param shutdown     how the service stops on SIGTERM
  */
 @Validated
 @ConfigurationProperties("mcdropout")
@@ -38,7 +39,8 @@ public record McDropoutProperties(
         @DefaultValue @Valid @NotNull Predict predict,
         @DefaultValue @Valid @NotNull Nd4jSettings nd4j,
         @DefaultValue @Valid @NotNull Startup startup,
-        @DefaultValue @Valid @NotNull ProblemTypes problems) {
+        @DefaultValue @Valid @NotNull ProblemTypes problems,
+        @DefaultValue @Valid @NotNull Shutdown shutdown) {
 
     /**
      * Where model zips live: {@code {dir}/{name}/{version}.zip} plus an {@code active} pointer per model.
@@ -46,10 +48,13 @@ public record McDropoutProperties(
      * @param dir model store directory
      * @param rescanInterval how often the store is read again for versions and active pointers that other
      *                       processes sharing it (replicas on one volume) changed; 0 switches rescanning off
+     * @param minFreeSpace   free space the store's file system must have for readiness to be UP (the
+     *                       storeDiskSpace indicator); below it new versions and job records may not fit
      */
     public record Store(
             @DefaultValue("./data/models") @NotNull Path dir,
-            @DefaultValue("5s") @NotNull Duration rescanInterval) {
+            @DefaultValue("5s") @NotNull Duration rescanInterval,
+            @DefaultValue("100MB") @NotNull DataSize minFreeSpace) {
 
         /** 0 (off), or from 100 ms (a tighter loop would only burn I/O on a network volume) to 1 hour. */
         @AssertTrue(message = "rescan-interval must be 0 (off) or between 100ms and 1h")
@@ -130,12 +135,24 @@ public record McDropoutProperties(
      * @param queueTimeout  how long a prediction waits for admission (or a version load for its slot) before a 503
      * @param maxConcurrentLoads model versions that are not active (pinned with ?model=name:N, or described by
      *                           GET /models/{name}/versions/{N}) read from the store at once; more wait
+     * @param maxQueued     predictions that may wait for admission; one more gets a 503 at once
+     * @param deadline      how long a prediction may take from arrival to answer; past it the work stops and
+     *                      the client gets a 503
+     * @param retryAfter    the Retry-After a client gets with a 503 (busy or deadline exceeded)
      */
     public record Predict(
             @DefaultValue("0") @Min(0) @Max(1024) int threads,
             @DefaultValue("8") @Min(1) @Max(10_000) int maxConcurrent,
             @DefaultValue("30s") @NotNull Duration queueTimeout,
-            @DefaultValue("2") @Min(1) @Max(64) int maxConcurrentLoads) {
+            @DefaultValue("2") @Min(1) @Max(64) int maxConcurrentLoads,
+            @DefaultValue("64") @Min(0) @Max(100_000) int maxQueued,
+            @DefaultValue("60s") @NotNull Duration deadline,
+            @DefaultValue("1s") @NotNull Duration retryAfter) {
+
+        @AssertTrue(message = "deadline must be positive")
+        public boolean isDeadlinePositive() {
+            return deadline == null || (!deadline.isNegative() && !deadline.isZero());
+        }
 
         public int effectiveThreads() {
             return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -176,6 +193,27 @@ public record McDropoutProperties(
             } catch (IllegalArgumentException e) {
                 return false;
             }
+        }
+    }
+
+    /**
+     * On SIGTERM: readiness turns DOWN and the service keeps serving for {@code drainDelay} (so load balancers
+     * stop sending), then stops accepting requests, lets those in flight finish (within Spring's
+     * {@code spring.lifecycle.timeout-per-shutdown-phase}), cancels running training jobs and records them as
+     * CANCELLED. If all that takes longer than {@code gracePeriod} the process halts anyway: set it below the
+     * orchestrator's own grace (Docker 10 s, Kubernetes 30 s), after which it sends SIGKILL.
+     *
+     * @param drainDelay  how long readiness reports DOWN before the service stops accepting requests
+     * @param gracePeriod the longest the whole shutdown may take before the process halts
+     */
+    public record Shutdown(
+            @DefaultValue("1s") @NotNull Duration drainDelay,
+            @DefaultValue("9s") @NotNull Duration gracePeriod) {
+
+        @AssertTrue(message = "drain-delay must be at least 0 and shorter than grace-period")
+        public boolean isDrainDelayShorterThanGracePeriod() {
+            return drainDelay == null || gracePeriod == null
+                    || (!drainDelay.isNegative() && drainDelay.compareTo(gracePeriod) < 0);
         }
     }
 }

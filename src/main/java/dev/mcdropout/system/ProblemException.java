@@ -48,6 +48,12 @@ public class ProblemException extends ErrorResponseException {
                 detail + " (limit mcdropout.limits." + property + ")", List.of("mcdropout.limits." + property));
     }
 
+    /** A 429 or 503 that will pass: the problem with {@code Retry-After} set ({@link #retryAfter}). */
+    public static ProblemException retryLater(HttpStatus status, String type, String title, String detail,
+                                              Duration retryAfter) {
+        return new ProblemException(status, type, title, detail).retryAfter(retryAfter);
+    }
+
     /** Adds {@code Retry-After} (whole seconds, at least 1) to the answer: for a 429 or 503 that will pass. */
     public ProblemException retryAfter(Duration retryAfter) {
         getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));

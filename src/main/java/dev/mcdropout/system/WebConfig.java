@@ -1,7 +1,12 @@
 package dev.mcdropout.system;
 
 import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
 import org.apache.catalina.Container;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ValveBase;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -53,6 +58,18 @@ public class WebConfig implements WebMvcConfigurer {
             if (parent instanceof StandardHost host) {
                 host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
                 host.getPipeline().addValve(new ProblemErrorReportValve(typeBase));
+            }
+        });
+    }
+
+    /** Hands Tomcat's own request to {@link ClientConnection}, which asks it whether the client is still there. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnectionValve() {
+        return factory -> factory.addContextValves(new ValveBase(true) {
+            @Override
+            public void invoke(Request request, Response response) throws IOException, ServletException {
+                request.setAttribute(ClientConnection.COYOTE_REQUEST, request.getCoyoteRequest());
+                getNext().invoke(request, response);
             }
         });
     }

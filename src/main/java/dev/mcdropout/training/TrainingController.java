@@ -16,9 +16,15 @@ import io.swagger.v3.oas.annotations.media.Encoding;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import dev.mcdropout.training.TrainingDtos.JobStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -31,6 +37,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
@@ -45,6 +52,13 @@ public class TrainingController {
     /** How long DELETE waits for a running job to notice its cancellation before answering 202. */
     static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
 
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+    private static final String IDEMPOTENCY_DOC = "Makes a retry safe: a later request with the same key and the same "
+            + "content (name, data, hyperparameters, activate) gets the job the first one made (header "
+            + "Idempotent-Replayed: true) instead of training again; the same key with other content is a 422 "
+            + "(idempotency-key-reused). Remembered as long as the job's record (mcdropout.training.retained-jobs), "
+            + "across restarts and replicas sharing the store. 1 to 255 visible ASCII characters, e.g. a UUID.";
     private static final Set<String> FORM_FIELDS = Set.of("name", "labelColumn", "hyperparameters", "activate", "wait");
     private static final Set<String> FORM_FILES = Set.of("data", "hyperparameters");
     private static final String JOB_EXAMPLE = """
@@ -98,17 +112,21 @@ public class TrainingController {
     @ApiResponse(responseCode = "403", description = "API key rejected, or a remote client without a configured key")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-training-body or more rows than max-training-rows")
     @ApiResponse(responseCode = "415", description = "Content-Type is neither application/json nor multipart/form-data")
-    @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes")
+    @ApiResponse(responseCode = "409", description = "Another request with this Idempotency-Key is being taken in right now; retry")
+    @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes; or the Idempotency-Key was used for another request")
     @ApiResponse(responseCode = "429", description = "The training queue is full; retry after Retry-After seconds",
             headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
-    @ApiResponse(responseCode = "503", description = "Training is switched off on this instance (mcdropout.training.enabled=false)")
+    @ApiResponse(responseCode = "503", description = "Training is switched off on this instance (mcdropout.training.enabled=false), or the instance is shutting down (with Retry-After)")
     @RequiresApiKey
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<TrainingJobView> train(
             @RequestBody TrainRequest request,
             @Parameter(description = "Hold the request until the job finishes (bounded by mcdropout.training.wait-timeout)")
-            @RequestParam(defaultValue = "false") boolean wait) {
+            @RequestParam(defaultValue = "false") boolean wait,
+            @Parameter(description = IDEMPOTENCY_DOC, example = "3c7d2f4e-train-wine-2026-11-30")
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         requireTrainingEnabled();
+        String key = idempotencyKey(idempotencyKey);
         if (request == null) {
             throw TrainingRequests.invalidRequest("the request body must be a JSON object with 'name' and 'dataset'", "body");
         }
@@ -121,7 +139,7 @@ public class TrainingController {
         TrainingConfig config = requests.config(request.hyperparameters());
         Dataset dataset = requests.dataset(request.dataset().features(), request.dataset().labels());
         boolean activate = request.activate() == null || request.activate();
-        return submit(name, dataset, config, activate, wait);
+        return submit(name, dataset, config, activate, wait, key);
     }
 
     /**
@@ -133,8 +151,10 @@ public class TrainingController {
     @RequiresApiKey
     @PostMapping(path = "/train", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<TrainingJobView> trainFromForm(MultipartHttpServletRequest form,
-                                                         @RequestParam(defaultValue = "false") boolean wait) {
-        return trainFromCsv(form, wait);
+                                                         @RequestParam(defaultValue = "false") boolean wait,
+                                                         @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+                                                         String idempotencyKey) {
+        return trainFromCsv(form, wait, idempotencyKey);
     }
 
     @Operation(operationId = "trainFromCsv", summary = "Train a model from a CSV upload",
@@ -157,7 +177,8 @@ public class TrainingController {
     @ApiResponse(responseCode = "403", description = "API key rejected, or a remote client without a configured key")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-training-body or more rows than max-training-rows")
     @ApiResponse(responseCode = "415", description = "Content-Type is not multipart/form-data")
-    @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes")
+    @ApiResponse(responseCode = "409", description = "Another request with this Idempotency-Key is being taken in right now; retry")
+    @ApiResponse(responseCode = "422", description = "The data set cannot be trained on: rows of unequal length, non-finite numbers, fewer than 2 classes; or the Idempotency-Key was used for another request")
     @ApiResponse(responseCode = "429", description = "The training queue is full; retry after Retry-After seconds",
             headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
     @RequiresApiKey
@@ -165,8 +186,11 @@ public class TrainingController {
     public ResponseEntity<TrainingJobView> trainFromCsv(
             @Parameter(hidden = true) MultipartHttpServletRequest form,
             @Parameter(description = "Hold the request until the job finishes (bounded by mcdropout.training.wait-timeout)")
-            @RequestParam(defaultValue = "false") boolean wait) {
+            @RequestParam(defaultValue = "false") boolean wait,
+            @Parameter(description = IDEMPOTENCY_DOC, example = "3c7d2f4e-train-wine-2026-11-30")
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         requireTrainingEnabled();
+        String key = idempotencyKey(idempotencyKey);
         for (String field : Collections.list(form.getParameterNames())) {
             if (!FORM_FIELDS.contains(field)) {
                 throw unknownFormField(field);
@@ -200,7 +224,45 @@ public class TrainingController {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return submit(name, dataset, config, activate, wait);
+        return submit(name, dataset, config, activate, wait, key);
+    }
+
+    /** The header's value, checked: 1 to 255 visible ASCII characters (RFC 9110 token-like, no spaces). */
+    private static String idempotencyKey(String header) {
+        if (header == null) {
+            return null;
+        }
+        if (!header.matches("[\\x21-\\x7E]{1,255}")) {
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid idempotency key",
+                    "header Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), e.g. a UUID",
+                    List.of(IDEMPOTENCY_KEY));
+        }
+        return header;
+    }
+
+    /**
+     * SHA-256 over what the job is made of (name, activate, the parsed hyperparameters with their defaults, the
+     * data set's rows, labels and classes): two requests with one key are the same request when these match,
+     * whatever their JSON formatting or whether the data came as JSON or CSV.
+     */
+    static String fingerprint(String name, Dataset dataset, TrainingConfig config, boolean activate) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buffer = ByteBuffer.allocate(8);
+            digest.update((name + "\u0000" + activate + "\u0000" + config + "\u0000" + dataset.classes())
+                    .getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < dataset.size(); i++) {
+                buffer.clear();
+                digest.update(buffer.putLong(dataset.label(i)).flip());
+                for (double v : dataset.row(i)) {
+                    buffer.clear();
+                    digest.update(buffer.putLong(Double.doubleToLongBits(v)).flip());
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -269,13 +331,23 @@ public class TrainingController {
     }
 
     private ResponseEntity<TrainingJobView> submit(String name, Dataset dataset, TrainingConfig config,
-                                                   boolean activate, boolean wait) {
-        TrainingJob job = jobs.submit(name, dataset, config, activate);
-        URI location = URI.create("/train/jobs/" + job.id());
-        if (wait && jobs.awaitFinished(job, properties.waitTimeout())) {
-            return ResponseEntity.ok().location(location).body(job.view());
+                                                   boolean activate, boolean wait, String idempotencyKey) {
+        String fingerprint = idempotencyKey == null ? null : fingerprint(name, dataset, config, activate);
+        TrainingJobService.Submitted submitted = jobs.submit(name, dataset, config, activate, idempotencyKey,
+                fingerprint);
+        URI location = URI.create("/train/jobs/" + submitted.id());
+        TrainingJobView view = submitted.view();
+        boolean finished = view.status().finished();
+        if (wait && submitted.local() != null && jobs.awaitFinished(submitted.local(), properties.waitTimeout())) {
+            view = submitted.local().view();
+            finished = true;
         }
-        return ResponseEntity.accepted().location(location).body(job.view());
+        ResponseEntity.BodyBuilder answer = (wait && finished ? ResponseEntity.ok() : ResponseEntity.accepted())
+                .location(location);
+        if (submitted.replayed()) {
+            answer.header(IDEMPOTENT_REPLAYED, "true");
+        }
+        return answer.body(view);
     }
 
     @Operation(operationId = "getTrainingJob", summary = "A training job and its progress",
@@ -285,7 +357,7 @@ public class TrainingController {
     @ApiResponse(responseCode = "404", description = "No such job (finished jobs are kept for mcdropout.training.retained-jobs jobs)")
     @GetMapping(path = "/train/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public TrainingJobView getTrainingJob(@Parameter(description = "Job id from POST /train") @PathVariable String id) {
-        return job(id).view();
+        return jobs.view(id).orElseThrow(() -> unknownJob(id));
     }
 
     @Operation(operationId = "listTrainingJobs", summary = "Recent training jobs, newest first",
@@ -293,7 +365,7 @@ public class TrainingController {
     @ApiResponse(responseCode = "200", description = "The jobs")
     @GetMapping(path = "/train/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
     public List<TrainingJobView> listTrainingJobs() {
-        return jobs.list().stream().map(TrainingJob::view).toList();
+        return jobs.views();
     }
 
     @Operation(operationId = "cancelTrainingJob", summary = "Cancel a training job",
@@ -304,23 +376,30 @@ public class TrainingController {
     @ApiResponse(responseCode = "401", description = "API key required")
     @ApiResponse(responseCode = "403", description = "API key rejected, or a remote client without a configured key")
     @ApiResponse(responseCode = "404", description = "No such job")
-    @ApiResponse(responseCode = "409", description = "The job has already finished")
+    @ApiResponse(responseCode = "409", description = "The job has already finished, or runs on another instance sharing the store")
     @RequiresApiKey
     @DeleteMapping(path = "/train/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<TrainingJobView> cancelTrainingJob(@PathVariable String id) {
-        TrainingJob job = job(id);
-        if (job.status().finished()) {
+        TrainingJobView recorded = jobs.view(id).orElseThrow(() -> unknownJob(id));
+        if (jobs.runningElsewhere(recorded)) {
+            throw ProblemException.conflict("job-on-another-instance", "Job runs on another instance",
+                    "training job " + id + " is " + recorded.status() + " on another instance sharing this model "
+                            + "store; send the cancellation there");
+        }
+        TrainingJob job = jobs.find(id).orElse(null);
+        if (job == null || job.status().finished()) {
+            JobStatus status = job == null ? recorded.status() : job.status();
             throw ProblemException.conflict("job-finished", "Job already finished",
-                    "training job " + id + " is " + job.status() + "; only QUEUED or RUNNING jobs can be cancelled");
+                    "training job " + id + " is " + status + "; only QUEUED or RUNNING jobs can be cancelled");
         }
         boolean stopped = jobs.cancel(job, CANCEL_WAIT);
         TrainingJobView view = job.view();
         return stopped ? ResponseEntity.ok(view) : ResponseEntity.accepted().body(view);
     }
 
-    private TrainingJob job(String id) {
-        return jobs.find(id).orElseThrow(() -> ProblemException.notFound("unknown-job", "Unknown training job",
-                "there is no training job '" + CsvDatasetReader.abbreviate(id) + "'; GET /train/jobs lists the recent ones"));
+    private static ProblemException unknownJob(String id) {
+        return ProblemException.notFound("unknown-job", "Unknown training job",
+                "there is no training job '" + CsvDatasetReader.abbreviate(id) + "'; GET /train/jobs lists the recent ones");
     }
 
     /** The multipart form of POST /train and POST /train/csv, for the OpenAPI document. */

@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
 import org.springframework.http.ProblemDetail;
 
 /**
- * One training job's state, kept in memory. Transitions happen under the job's monitor, so a cancellation
+ * One training job's state, kept in memory while this process runs it (and written to its record in the store
+ * by {@link TrainingJobService} at every transition). Transitions happen under the job's monitor, so a cancellation
  * and the job's own start or finish cannot interleave; readers get a consistent {@link #view()}.
  */
 final class TrainingJob {
@@ -27,7 +28,13 @@ final class TrainingJob {
     private final int features;
     private final List<String> classes;
     private final Instant createdAt;
+    private final String idempotencyKey;
+    private final String fingerprint;
     private final CompletableFuture<TrainingJob> done = new CompletableFuture<>();
+    /** Serialises writes of this job's record, so the last one written is the newest state. */
+    final Object recordLock = new Object();
+    /** System.nanoTime of the last progress written to the record; guarded by recordLock. */
+    long recordWrittenAt;
 
     private Dataset dataset;
     private Future<?> task;
@@ -42,6 +49,13 @@ final class TrainingJob {
 
     TrainingJob(String id, String name, Dataset dataset, TrainingConfig config, boolean activate,
                 Instant createdAt) {
+        this(id, name, dataset, config, activate, createdAt, null, null);
+    }
+
+    TrainingJob(String id, String name, Dataset dataset, TrainingConfig config, boolean activate,
+                Instant createdAt, String idempotencyKey, String fingerprint) {
+        this.idempotencyKey = idempotencyKey;
+        this.fingerprint = fingerprint;
         this.id = id;
         this.name = name;
         this.dataset = dataset;
@@ -71,6 +85,14 @@ final class TrainingJob {
 
     int rows() {
         return rows;
+    }
+
+    String idempotencyKey() {
+        return idempotencyKey;
+    }
+
+    String fingerprint() {
+        return fingerprint;
     }
 
     CompletableFuture<TrainingJob> done() {

@@ -15,14 +15,19 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.system.BackgroundThreads;
-import dev.mcdropout.system.Problems;
 import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.Problems;
+import dev.mcdropout.system.RequestIdFilter;
+import dev.mcdropout.system.ShutdownParticipant;
+import dev.mcdropout.training.JobRecords.JobRecord;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import dev.mcdropout.training.TrainingDtos.TrainingJobView;
 import java.time.Clock;
 import java.time.Duration;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -54,10 +60,21 @@ import org.springframework.http.ProblemDetail;
  * and the served reference swapped) before the job's status becomes SUCCEEDED, so a status that was ever
  * reported as SUCCEEDED survives a restart. A failed or cancelled job never reaches the store.
  *
- * <p>Job records live in memory only: the newest {@code retained-jobs} finished jobs, plus all queued and
- * running ones.
+ * <p>Every job has a record in the store ({@link JobRecords}), rewritten atomically at every transition and at
+ * most once a second with its progress: status, progress, result and error survive a restart, and a job that
+ * was QUEUED or RUNNING when its process died is reported FAILED ({@code interrupted-by-restart}). The newest
+ * {@code retained-jobs} finished records are kept, plus all queued and running ones. A request with an
+ * {@code Idempotency-Key} that an earlier request already used gets that earlier job back (same body) or a
+ * 422 (another body), never a second job.
+ *
+ * <p>On shutdown ({@link #shutdownStarted()}) new jobs are refused and every job is cancelled; a running one
+ * stops before its next mini-batch and is recorded as CANCELLED.
  */
-public class TrainingJobService implements DisposableBean {
+public class TrainingJobService implements DisposableBean, ShutdownParticipant {
+
+    /** How often a running job's progress is written to its record at most. */
+    static final Duration PROGRESS_WRITE_INTERVAL = Duration.ofSeconds(1);
+
 
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
 
@@ -73,9 +90,13 @@ public class TrainingJobService implements DisposableBean {
     private final ThreadPoolExecutor executor;
     /** Insertion (creation) order; guarded by itself. */
     private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
+    private final JobRecords records;
+    private final Object submitLock = new Object();
+    private volatile boolean shuttingDown;
 
     public TrainingJobService(ModelRegistry registry, TrainingProperties properties, TrainingMetrics metrics,
                               Evaluator evaluator, EvaluationProperties evaluation, Clock clock) {
+        this.records = new JobRecords(registry.store().root());
         this.registry = registry;
         this.evaluator = evaluator;
         this.evaluation = evaluation;
@@ -89,29 +110,163 @@ public class TrainingJobService implements DisposableBean {
                 new ThreadPoolExecutor.AbortPolicy());
         metrics.activeJobs(JobStatus.QUEUED, () -> count(JobStatus.QUEUED));
         metrics.activeJobs(JobStatus.RUNNING, () -> count(JobStatus.RUNNING));
+        for (JobRecord record : records.readAll()) {
+            checked(record);
+        }
+        pruneRecords();
+    }
+
+    /**
+     * What {@link #submit} did: queued a new job ({@code replayed} false), or found the job an earlier request
+     * with the same {@code Idempotency-Key} made. {@code local} is the job when this process runs it, else null
+     * (it ran before a restart, or runs on another replica).
+     */
+    public record Submitted(String id, TrainingJob local, TrainingJobView view, boolean replayed) {
     }
 
     /** Queues a job, or throws a 429 problem when the queue is full. */
     public TrainingJob submit(String name, Dataset dataset, TrainingConfig config, boolean activate) {
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config, activate,
-                clock.instant());
-        FutureTask<Void> task = new FutureTask<>(() -> run(job), null);
+        return submit(name, dataset, config, activate, null, null).local();
+    }
+
+    /**
+     * Queues a job, or throws a 429 problem when the queue is full. With an idempotency key: the job an earlier
+     * request with that key made when {@code fingerprint} (of the request's content) matches its, a 422 problem
+     * when it does not, and a 409 while that earlier request is still being taken in.
+     */
+    public Submitted submit(String name, Dataset dataset, TrainingConfig config, boolean activate,
+                            String idempotencyKey, String fingerprint) {
+        if (shuttingDown) {
+            throw ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "shutting-down", "Shutting down",
+                    "this instance is shutting down and takes no new training jobs; send the request again (to "
+                            + "another instance, or to this one once it has restarted)", properties.retryAfter());
+        }
+        synchronized (submitLock) {
+            if (idempotencyKey != null) {
+                Optional<Submitted> earlier = earlier(idempotencyKey, fingerprint);
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+            }
+            TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), name, dataset, config, activate,
+                    clock.instant(), idempotencyKey, fingerprint);
+            if (idempotencyKey != null) {
+                Optional<JobRecords.KeyClaim> raced = claim(idempotencyKey, job, fingerprint);
+                if (raced.isPresent()) {
+                    return replay(raced.get(), fingerprint, idempotencyKey)
+                            .orElseThrow(() -> keyInUse(idempotencyKey));
+                }
+            }
+            try {
+                enqueue(job);
+            } catch (RuntimeException e) {
+                if (idempotencyKey != null) {
+                    records.releaseKey(idempotencyKey);
+                }
+                throw e;
+            }
+            return new Submitted(job.id(), job, job.view(), false);
+        }
+    }
+
+    private Optional<Submitted> earlier(String key, String fingerprint) {
+        TrainingJob local;
+        synchronized (jobs) {
+            local = jobs.values().stream().filter(j -> key.equals(j.idempotencyKey())).findFirst().orElse(null);
+        }
+        if (local != null) {
+            requireSameRequest(local.fingerprint(), fingerprint);
+            return Optional.of(new Submitted(local.id(), local, local.view(), true));
+        }
+        Optional<JobRecords.KeyClaim> claim = records.findKey(key);
+        if (claim.isEmpty()) {
+            return Optional.empty();
+        }
+        return replay(claim.get(), fingerprint, key);
+    }
+
+    /** The job a claim names; empty when the claim is stale (its request died before the job was recorded). */
+    private Optional<Submitted> replay(JobRecords.KeyClaim claim, String fingerprint, String key) {
+        requireSameRequest(claim.fingerprint(), fingerprint);
+        Optional<TrainingJob> local = find(claim.jobId());
+        if (local.isPresent()) {
+            return Optional.of(new Submitted(claim.jobId(), local.get(), local.get().view(), true));
+        }
+        Optional<TrainingJobView> stored = view(claim.jobId());
+        if (stored.isPresent()) {
+            return Optional.of(new Submitted(claim.jobId(), null, stored.get(), true));
+        }
+        if (stale(claim)) {
+            records.releaseKey(key);
+            return Optional.empty();
+        }
+        throw keyInUse(key);
+    }
+
+    /** A claim whose job was never recorded and whose process is gone: its request died with the process. */
+    private boolean stale(JobRecords.KeyClaim claim) {
+        return find(claim.jobId()).isEmpty() && records.read(claim.jobId()).isEmpty()
+                && !records.ownerAlive(claim.owner());
+    }
+
+    private static void requireSameRequest(String earlier, String now) {
+        if (earlier != null && !earlier.equals(now)) {
+            throw new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, "idempotency-key-reused",
+                    "Idempotency key reused", "this Idempotency-Key was already used for a different request "
+                    + "(another name, data set, hyperparameters or activate); use a new key for a new request",
+                    List.of("Idempotency-Key"));
+        }
+    }
+
+    private static ProblemException keyInUse(String key) {
+        return new ProblemException(HttpStatus.CONFLICT, "idempotency-key-in-use", "Idempotency key in use",
+                "another request with this Idempotency-Key is being taken in right now; retry in a moment to get "
+                        + "its job", List.of("Idempotency-Key"));
+    }
+
+    private Optional<JobRecords.KeyClaim> claim(String key, TrainingJob job, String fingerprint) {
+        try {
+            JobRecords.KeyClaim mine = new JobRecords.KeyClaim(job.id(), fingerprint, records.owner(), clock.instant());
+            Optional<JobRecords.KeyClaim> other = records.claimKey(key, mine);
+            if (other.isPresent() && stale(other.get())) {
+                records.releaseKey(key);
+                return records.claimKey(key, mine);
+            }
+            return other;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot record the idempotency key in the model store", e);
+        }
+    }
+
+    private void enqueue(TrainingJob job) {
+        String requestId = MDC.get(RequestIdFilter.MDC_KEY);
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            // The job's log lines name the request that submitted it, and the job.
+            MDC.put(RequestIdFilter.MDC_KEY, requestId == null ? "job-" + job.id() : requestId);
+            MDC.put("jobId", job.id());
+            try {
+                run(job);
+            } finally {
+                MDC.clear();
+            }
+        }, null);
         job.attach(task);
         synchronized (jobs) {
             jobs.put(job.id(), job);
         }
+        persist(job);
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {
             synchronized (jobs) {
                 jobs.remove(job.id());
             }
+            records.delete(JobRecord.of(job.view(), records.owner(), null, null));
             metrics.jobRejected();
             throw queueFull();
         }
-        log.info("queued training job {} for model {} ({} rows, {} features)", job.id(), name, dataset.size(),
-                dataset.featureCount());
-        return job;
+        log.info("queued training job {} for model {} ({} rows, {} features)", job.id(), job.name(), job.rows(),
+                job.view().features());
     }
 
     /**
@@ -133,15 +288,68 @@ public class TrainingJobService implements DisposableBean {
                         + "retry later or cancel a queued job").retryAfter(properties.retryAfter());
     }
 
+    /** A job this process runs (or ran, and still remembers). */
     public Optional<TrainingJob> find(String id) {
         synchronized (jobs) {
             return Optional.ofNullable(jobs.get(id));
         }
     }
 
-    /** The job's current state, for readers outside this package (plots). */
+    /** The job's current state: from memory when this process runs it, else from its record in the store. */
     public Optional<TrainingJobView> view(String id) {
-        return find(id).map(TrainingJob::view);
+        Optional<TrainingJob> local = find(id);
+        if (local.isPresent()) {
+            return local.map(TrainingJob::view);
+        }
+        return records.read(id).map(this::checked);
+    }
+
+    /** Whether a job that is not this process's is still being run by another live process (a replica). */
+    public boolean runningElsewhere(TrainingJobView view) {
+        return find(view.id()).isEmpty() && !view.status().finished();
+    }
+
+    /**
+     * A record's view; a record left QUEUED or RUNNING by a process that is gone is rewritten as FAILED,
+     * "interrupted by restart", first.
+     */
+    private TrainingJobView checked(JobRecord record) {
+        if (record.status().finished() || records.ownerAlive(record.owner())) {
+            return record.view();
+        }
+        JobRecord failed = record.interrupted(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "interrupted-by-restart",
+                "Interrupted by restart", "interrupted by restart: the process running this job stopped (crash, "
+                        + "kill or power loss) while the job was " + record.status() + ", before it recorded a "
+                        + "result; submit it again", List.of()), clock.instant());
+        try {
+            records.write(failed);
+            log.warn("training job {} (model {}) was {} when its process stopped: recorded as FAILED, interrupted by "
+                    + "restart", record.id(), record.name(), record.status());
+        } catch (IOException e) {
+            log.warn("could not record training job {} as interrupted: {}", record.id(), e.toString());
+        }
+        return failed.view();
+    }
+
+    private void persist(TrainingJob job) {
+        synchronized (job.recordLock) {
+            try {
+                records.write(JobRecord.of(job.view(), records.owner(), job.idempotencyKey(), job.fingerprint()));
+                job.recordWrittenAt = System.nanoTime();
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not write the record of training job {}: {}", job.id(), e.toString());
+            }
+        }
+    }
+
+    private void persistProgress(TrainingJob job) {
+        boolean due;
+        synchronized (job.recordLock) {
+            due = System.nanoTime() - job.recordWrittenAt >= PROGRESS_WRITE_INTERVAL.toNanos();
+        }
+        if (due) {
+            persist(job);
+        }
     }
 
     /**
@@ -163,7 +371,7 @@ public class TrainingJobService implements DisposableBean {
         }
     }
 
-    /** Newest first. */
+    /** Jobs this process runs or remembers, newest first. */
     public List<TrainingJob> list() {
         List<TrainingJob> all;
         synchronized (jobs) {
@@ -171,6 +379,23 @@ public class TrainingJobService implements DisposableBean {
         }
         java.util.Collections.reverse(all);
         return all;
+    }
+
+    /** Every recorded job (this process's, earlier processes', other replicas'), newest first. */
+    public List<TrainingJobView> views() {
+        Map<String, TrainingJobView> all = new LinkedHashMap<>();
+        for (TrainingJob job : list()) {
+            all.put(job.id(), job.view());
+        }
+        for (JobRecord record : records.readAll()) {
+            if (!all.containsKey(record.id())) {
+                all.put(record.id(), checked(record));
+            }
+        }
+        List<TrainingJobView> sorted = new ArrayList<>(all.values());
+        sorted.sort(Comparator.comparing(TrainingJobView::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
+                .thenComparing(TrainingJobView::id));
+        return sorted;
     }
 
     /**
@@ -182,6 +407,7 @@ public class TrainingJobService implements DisposableBean {
         if (queued != null) {
             executor.remove((Runnable) queued);
             metrics.jobFinished(JobStatus.CANCELLED);
+            persist(job);
             log.info("cancelled queued training job {}", job.id());
             prune();
         }
@@ -208,6 +434,7 @@ public class TrainingJobService implements DisposableBean {
         if (data == null) {
             return; // cancelled while it waited
         }
+        persist(job);
         metrics.rowsTrained(data.size());
         log.info("training job {} started: model {}, {} rows, up to {} epochs", job.id(), job.name(), data.size(),
                 job.config().epochs());
@@ -219,6 +446,7 @@ public class TrainingJobService implements DisposableBean {
                 metrics.epoch(now - last[0]);
                 last[0] = now;
                 job.progress(epoch, history);
+                persistProgress(job);
             }, job::cancelRequested);
             if (job.cancelRequested()) {
                 throw new TrainingCancelledException(result.history().loss().size());
@@ -257,11 +485,12 @@ public class TrainingJobService implements DisposableBean {
             fail(job, problem, clock.instant());
             outcome = JobStatus.FAILED;
         }
+        persist(job);
         metrics.jobFinished(outcome);
         prune();
     }
 
-    /** Forgets the oldest finished jobs beyond {@code retained-jobs}. */
+    /** Forgets the oldest finished jobs beyond {@code retained-jobs}, in memory and in the store. */
     private void prune() {
         synchronized (jobs) {
             long finished = jobs.values().stream().filter(j -> j.status().finished()).count();
@@ -273,6 +502,21 @@ public class TrainingJobService implements DisposableBean {
                 }
             }
         }
+        pruneRecords();
+    }
+
+    private void pruneRecords() {
+        List<JobRecord> finished = new ArrayList<>(records.readAll().stream().filter(r -> r.status().finished())
+                .toList());
+        if (finished.size() <= properties.retainedJobs()) {
+            return;
+        }
+        finished.sort(Comparator.comparing(JobRecord::createdAt, Comparator.nullsFirst(Comparator.naturalOrder())));
+        for (JobRecord old : finished.subList(0, finished.size() - properties.retainedJobs())) {
+            if (find(old.id()).isEmpty()) {
+                records.delete(old);
+            }
+        }
     }
 
     private int count(JobStatus status) {
@@ -281,14 +525,46 @@ public class TrainingJobService implements DisposableBean {
         }
     }
 
+    /** New jobs are refused from now on; queued jobs are cancelled at once, running ones asked to stop. */
+    @Override
+    public void shutdownStarted() {
+        shuttingDown = true;
+        cancelAll();
+    }
+
+    private void cancelAll() {
+        for (TrainingJob job : list()) {
+            boolean wasRunning = job.status() == JobStatus.RUNNING;
+            Future<?> queued = job.requestCancel(clock.instant());
+            if (queued != null) {
+                executor.remove((Runnable) queued);
+                metrics.jobFinished(JobStatus.CANCELLED);
+                persist(job);
+            }
+            if (queued != null || wasRunning) {
+                log.info("shutting down: cancelling training job {} ({})", job.id(), wasRunning ? "running" : "queued");
+            }
+        }
+    }
+
+    /**
+     * Waits for running jobs to stop (each before its next mini-batch) and record themselves as CANCELLED;
+     * {@code mcdropout.shutdown.grace-period} bounds the wait from outside. A job still running when the
+     * process ends keeps a RUNNING record, which the next start reports as interrupted.
+     */
     @Override
     public void destroy() throws InterruptedException {
-        for (TrainingJob job : list()) {
-            job.requestCancel(clock.instant());
-        }
-        executor.shutdownNow();
-        if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-            log.warn("training threads did not stop within 30 s");
+        shuttingDown = true;
+        cancelAll();
+        // Not shutdownNow: an interrupt would close the file channel a stopping job writes its CANCELLED record
+        // with (NIO channels close on interrupt), and the job stops at its next mini-batch anyway.
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("training threads did not stop within 30 s");
+            }
+        } finally {
+            records.close();
         }
     }
 

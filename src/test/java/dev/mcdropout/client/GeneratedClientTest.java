@@ -117,7 +117,9 @@ class GeneratedClientTest extends ServiceTestSupport {
                 .hyperparameters(new Hyperparameters().hiddenLayers(List.of(64)).dropout(List.of(0.2))
                         .epochs(150).seed(5L));
 
-        TrainingJob job = training.train(request, null);
+        TrainingJob job = training.train(request, null, "generated-client-" + name);
+        // A retry with the same Idempotency-Key gets the same job back, not a second one.
+        assertThat(training.train(request, null, "generated-client-" + name).getId()).isEqualTo(job.getId());
         assertThat(job.getName()).isEqualTo(name);
         assertThat(job.getStatus()).isIn(TrainingJob.StatusEnum.QUEUED, TrainingJob.StatusEnum.RUNNING);
 
@@ -168,7 +170,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         Path file = Files.writeString(dir.resolve("digits.csv"), csv);
         ApiClient client = client(API_KEY);
 
-        TrainingJob job = new TrainingApi(client).trainFromCsv(file.toFile(), "client-csv", true, false,
+        TrainingJob job = new TrainingApi(client).trainFromCsv(file.toFile(), "client-csv", true, null, false,
                 "{\"hiddenLayers\": [64], \"dropout\": 0.2, \"epochs\": 100, \"seed\": 3}", "digit");
 
         assertThat(job.getStatus()).as("job %s", job).isEqualTo(TrainingJob.StatusEnum.SUCCEEDED);
@@ -185,7 +187,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         assertThat(correct).as("held-out rows right of 40").isGreaterThanOrEqualTo(24);
 
         ApiException noName = catchThrowableOfType(ApiException.class, () -> new TrainingApi(client)
-                .trainFromCsv(file.toFile(), "Not A Name", false, null, null, "digit"));
+                .trainFromCsv(file.toFile(), "Not A Name", false, null, null, null, "digit"));
         assertThat(noName.getCode()).isEqualTo(400);
         assertProblem(client, noName, 400, "name");
     }
@@ -279,7 +281,7 @@ class GeneratedClientTest extends ServiceTestSupport {
 
         ApiException wrongKey = catchThrowableOfType(ApiException.class, () -> new TrainingApi(client("not-the-key"))
                 .train(new TrainRequest().name("never").dataset(new TrainingDataset()
-                        .features(List.of(List.of(0.0), List.of(1.0))).labels(List.of("a", "b"))), null));
+                        .features(List.of(List.of(0.0), List.of(1.0))).labels(List.of("a", "b"))), null, null));
         assertThat(wrongKey.getCode()).isEqualTo(403);
         assertProblem(client, wrongKey, 403, "X-API-Key");
     }

@@ -74,9 +74,10 @@ class DeployMetricsTest extends ServiceTestSupport {
 
     @Test
     void prometheusScrapesTheActuatorPathEverywhere() throws Exception {
-        assertThat(Files.readString(Path.of("deploy/prometheus/prometheus.yml"))).contains("metrics_path: /actuator/prometheus");
+        assertThat(Files.readString(Path.of("deploy/prometheus/prometheus.yml"))).contains("metrics_path: /actuator/prometheus")
+                .contains("mc-dropout-service:8081");
         assertThat(Files.readString(Path.of("deploy/kubernetes/base/deployment.yaml")))
-                .contains("prometheus.io/path: /actuator/prometheus").contains("prometheus.io/port: \"8080\"");
+                .contains("prometheus.io/path: /actuator/prometheus").contains("prometheus.io/port: \"8081\"");
     }
 
     @Test
@@ -128,7 +129,7 @@ class DeployMetricsTest extends ServiceTestSupport {
 
     private Set<String> liveScrape() throws Exception {
         assertThat(postJson("/predict?mcSamples=10&seed=1", digitsBody(0, 2)).statusCode()).isEqualTo(200);
-        HttpResponse<String> scrape = get("/actuator/prometheus");
+        HttpResponse<String> scrape = management("/actuator/prometheus");
         assertThat(scrape.statusCode()).isEqualTo(200);
         Set<String> names = new TreeSet<>();
         for (String line : scrape.body().split("\n")) {

@@ -51,7 +51,7 @@ class SharedStoreReplicasTest {
         int portB = freePort();
         Process b = startReplicaB(store, portB, logs.resolve("replica-b.log"));
         try (ConfigurableApplicationContext a = new SpringApplicationBuilder(McDropoutApplication.class).run(
-                "--server.port=0", "--mcdropout.store.dir=" + store, "--spring.jmx.enabled=false",
+                "--server.port=0", "--management.server.port=0", "--mcdropout.store.dir=" + store, "--spring.jmx.enabled=false",
                 "--mcdropout.security.api-key=" + KEY, "--mcdropout.store.rescan-interval=" + RESCAN.toMillis() + "ms")) {
             int portA = Integer.parseInt(a.getEnvironment().getProperty("local.server.port"));
             // A trains the default model; B, with training off, becomes ready only by finding it in the store.
@@ -212,7 +212,7 @@ class SharedStoreReplicasTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = List.of(java, "-Xmx768m", "-cp", classPath, McDropoutApplication.class.getName(),
-                "--server.port=" + port, "--mcdropout.store.dir=" + store, "--spring.jmx.enabled=false",
+                "--server.port=" + port, "--management.server.port=0", "--mcdropout.store.dir=" + store, "--spring.jmx.enabled=false",
                 "--mcdropout.security.api-key=" + KEY, "--mcdropout.store.rescan-interval=" + RESCAN.toMillis() + "ms",
                 "--mcdropout.training.enabled=false", "--mcdropout.predict.threads=2");
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -225,7 +225,7 @@ class SharedStoreReplicasTest {
                 throw new AssertionError("replica B exited: " + tail(logs.resolve("replica-b.log")));
             }
             try {
-                if (get(port, "/actuator/health/readiness").statusCode() == 200) {
+                if (get(port, "/v2/health/ready").statusCode() == 200) {
                     return;
                 }
             } catch (IOException e) {

@@ -24,18 +24,23 @@ class StoreRestartTest {
 
     private static ConfigurableApplicationContext start(Path store, String... extra) {
         // Command-line arguments, like an operator's: they override application.yml (default properties would not).
-        String[] args = new String[extra.length + 3];
+        String[] args = new String[extra.length + 4];
         args[0] = "--server.port=0";
         args[1] = "--mcdropout.store.dir=" + store;
         args[2] = "--spring.jmx.enabled=false";
+        args[3] = "--management.server.port=0";
         for (int i = 0; i < extra.length; i++) {
-            args[i + 3] = "--" + extra[i];
+            args[i + 4] = "--" + extra[i];
         }
         return new SpringApplicationBuilder(McDropoutApplication.class).run(args);
     }
 
     private static int port(ConfigurableApplicationContext context) {
         return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    private static int managementPort(ConfigurableApplicationContext context) {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
@@ -94,10 +99,11 @@ class StoreRestartTest {
         try (ConfigurableApplicationContext app = start(store, "mcdropout.startup.train-default-model=false",
                 "mcdropout.security.api-key=k")) {
             int port = port(app);
-            HttpResponse<String> readiness = get(port, "/actuator/health/readiness");
+            int management = managementPort(app);
+            HttpResponse<String> readiness = get(management, "/actuator/health/readiness");
             assertThat(readiness.statusCode()).isEqualTo(503);
             assertThat(readiness.body()).contains("\"models\"").contains("DOWN");
-            assertThat(get(port, "/actuator/health/liveness").statusCode()).isEqualTo(200);
+            assertThat(get(management, "/actuator/health/liveness").statusCode()).isEqualTo(200);
             HttpResponse<String> noModel = predict(port);
             assertThat(noModel.statusCode()).isEqualTo(404);
             assertThat(noModel.headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -107,7 +113,7 @@ class StoreRestartTest {
                             + "/models/digits/versions")).header("Content-Type", "application/zip").header("X-API-Key", "k")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(zip)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(imported.statusCode()).as(imported.body()).isEqualTo(201);
-            assertThat(get(port, "/actuator/health/readiness").statusCode()).isEqualTo(200);
+            assertThat(get(management, "/actuator/health/readiness").statusCode()).isEqualTo(200);
             assertThat(predict(port).statusCode()).isEqualTo(200);
         }
     }

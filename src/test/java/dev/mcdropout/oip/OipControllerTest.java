@@ -259,7 +259,7 @@ class OipControllerTest extends ServiceTestSupport {
     }
 
     private double successCount() throws Exception {
-        HttpResponse<String> response = get("/actuator/metrics/mcdropout.predict.latency?tag=outcome:success&tag=model:digits");
+        HttpResponse<String> response = management("/actuator/metrics/mcdropout.predict.latency?tag=outcome:success&tag=model:digits");
         if (response.statusCode() == 404) {
             return 0; // no successful prediction yet in this context
         }

@@ -155,7 +155,7 @@ class HostileBodiesHeapTest {
 
     private static long gauge(HttpClient http, ChildService child, String meter) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                        child.uri("/actuator/metrics/" + meter)).timeout(Duration.ofSeconds(10)).build(),
+                        child.management("/actuator/metrics/" + meter)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode measurements = JSON.readTree(r.body()).get("measurements");
         return (long) measurements.get(0).get("value").asDouble();

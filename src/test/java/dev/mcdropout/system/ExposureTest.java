@@ -21,15 +21,15 @@ class ExposureTest extends ServiceTestSupport {
     @Test
     void healthDetailsAreForKeyHoldersWhileProbesStillAnswer() throws Exception {
         for (String probe : new String[] {"/actuator/health", "/actuator/health/readiness", "/actuator/health/liveness"}) {
-            HttpResponse<String> anonymous = get(probe);
+            HttpResponse<String> anonymous = management(probe);
             assertThat(anonymous.statusCode()).as(probe).isEqualTo(200);
             assertThat(json(anonymous).get("status").asString()).isEqualTo("UP");
             assertThat(json(anonymous).has("components")).as(probe + ": " + anonymous.body()).isFalse();
         }
-        HttpResponse<String> wrongKey = send(request("/actuator/health/readiness").header("X-API-Key", "guess").GET());
+        HttpResponse<String> wrongKey = send(managementRequest("/actuator/health/readiness").header("X-API-Key", "guess").GET());
         assertThat(json(wrongKey).has("components")).isFalse();
 
-        JsonNode withKey = json(send(withKey(request("/actuator/health/readiness")).GET()));
+        JsonNode withKey = json(send(withKey(managementRequest("/actuator/health/readiness")).GET()));
         assertThat(withKey.get("components").get("models").get("details").get("active").get("digits").asInt())
                 .isEqualTo(1);
     }

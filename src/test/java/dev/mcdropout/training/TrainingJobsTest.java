@@ -154,7 +154,7 @@ class TrainingJobsTest extends TrainingTestSupport {
         assertThat(json(delete("/train/jobs/" + running)).get("status").asString()).isEqualTo("CANCELLED");
         assertThat(files(store)).noneMatch(f -> f.startsWith("blobs-busy") || f.startsWith("blobs-waiting")
                 || f.startsWith("blobs-later") || f.startsWith("blobs-refused"));
-        assertThat(get("/actuator/prometheus").body()).contains("mcdropout_training_jobs_rejected_total");
+        assertThat(management("/actuator/prometheus").body()).contains("mcdropout_training_jobs_rejected_total");
     }
 
     @Test
@@ -239,7 +239,7 @@ class TrainingJobsTest extends TrainingTestSupport {
         json(get("/train/jobs")).forEach(j -> ids.add(j.get("id").asString()));
         assertThat(ids.indexOf(b)).isNotNegative().isLessThan(ids.indexOf(a));
 
-        String prometheus = get("/actuator/prometheus").body();
+        String prometheus = management("/actuator/prometheus").body();
         assertThat(prometheus).contains("mcdropout_training_jobs_finished_total{", "status=\"succeeded\"",
                 "mcdropout_training_jobs_active{", "mcdropout_training_epoch_duration_seconds_count",
                 "mcdropout_training_rows_sum");
@@ -253,6 +253,75 @@ class TrainingJobsTest extends TrainingTestSupport {
         assertThat(api.get("paths").get("/train/jobs/{id}").get("get").get("operationId").asString()).isEqualTo("getTrainingJob");
         assertThat(api.get("paths").get("/train/jobs/{id}").get("delete").get("operationId").asString()).isEqualTo("cancelTrainingJob");
         assertThat(api.get("paths").get("/train/jobs").get("get").get("operationId").asString()).isEqualTo("listTrainingJobs");
+    }
+
+    /**
+     * A client that retries with the same Idempotency-Key gets the job its first request made, whether the body
+     * is byte for byte the same or only means the same, and concurrent retries make one job; the same key for
+     * another request is a 422, and a key that is not 1 to 255 visible ASCII characters a 400.
+     */
+    @Test
+    void retriesWithAnIdempotencyKeyGetTheFirstJobAndNeverTrainTwice() throws Exception {
+        Blobs data = blobs(10, 21);
+        String body = trainJson("blobs-idem", data.datasetJson(), "{\"epochs\":3,\"seed\":5}");
+        HttpResponse<String> first = postWithKey("/train", body, "retry-me-1");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        String id = json(first).get("id").asString();
+
+        HttpResponse<String> again = postWithKey("/train", body, "retry-me-1");
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(again.headers().firstValue("Location")).hasValue("/train/jobs/" + id);
+        assertThat(json(again).get("id").asString()).isEqualTo(id);
+        // Another spelling of the same request (whitespace, member order, a default spelt out) is the same request.
+        String respelt = "{ \"hyperparameters\" : {\"seed\": 5, \"epochs\": 3}, \"activate\": true, \"name\": \"blobs-idem\", "
+                + "\"dataset\": " + data.datasetJson() + " }";
+        HttpResponse<String> waited = postWithKey("/train?wait=true", respelt, "retry-me-1");
+        assertThat(waited.statusCode()).as(waited.body()).isEqualTo(200);
+        assertThat(json(waited).get("id").asString()).isEqualTo(id);
+        assertThat(json(waited).get("status").asString()).isEqualTo("SUCCEEDED");
+
+        HttpResponse<String> other = postWithKey("/train", trainJson("blobs-idem", data.datasetJson(),
+                "{\"epochs\":4,\"seed\":5}"), "retry-me-1");
+        assertThat(other.statusCode()).isEqualTo(422);
+        assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(json(other).get("type").asString()).endsWith("/idempotency-key-reused");
+        assertThat(json(other).get("errors").get(0).asString()).isEqualTo("Idempotency-Key");
+
+        HttpResponse<String> invalid = postWithKey("/train", body, "has spaces in it");
+        assertThat(invalid.statusCode()).isEqualTo(400);
+        assertThat(json(invalid).get("type").asString()).endsWith("/invalid-idempotency-key");
+
+        // Four clients racing with one new key: one job.
+        String racing = trainJson("blobs-idem", data.datasetJson(), "{\"epochs\":2,\"seed\":6}");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> racers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            racers.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(uri("/train?wait=true"))
+                    .header("Content-Type", "application/json").header("X-API-Key", API_KEY)
+                    .header("Idempotency-Key", "race-1").POST(java.net.http.HttpRequest.BodyPublishers.ofString(racing))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        java.util.Set<String> raced = new java.util.HashSet<>();
+        int replayed = 0;
+        for (var racer : racers) {
+            HttpResponse<String> r = racer.get();
+            assertThat(r.statusCode()).as(r.body()).isIn(200, 202);
+            raced.add(json(r).get("id").asString());
+            replayed += r.headers().firstValue("Idempotent-Replayed").isPresent() ? 1 : 0;
+        }
+        assertThat(raced).hasSize(1);
+        assertThat(replayed).isEqualTo(3);
+        awaitFinished(raced.iterator().next(), FINISH);
+        // Trained once per key: versions 1 (retry-me-1) and 2 (race-1).
+        assertThat(json(get("/models/blobs-idem/versions/2")).get("version").asInt()).isEqualTo(2);
+        assertThat(get("/models/blobs-idem/versions/3").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> postWithKey(String path, String body, String key) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("X-API-Key", API_KEY).header("Idempotency-Key", key)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static double accuracy(JsonNode answer, List<String> labels) {

@@ -16,16 +16,20 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Stops and restarts a real server on the same store: every version a job reported as SUCCEEDED is there
- * after the restart (and the active one is served), and a job that was still running at shutdown left nothing.
+ * after the restart (and the active one is served), a job that was still running at shutdown left nothing,
+ * and every job's record is still reported after the restart: SUCCEEDED with its version, or CANCELLED.
  */
 class TrainingRestartTest extends TrainingTestSupport {
 
     @TempDir
     Path store;
 
+    private String running;
+
     private ConfigurableApplicationContext start() {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(McDropoutApplication.class).run(
                 "--server.port=0",
+                "--management.server.port=0",
                 "--mcdropout.store.dir=" + store,
                 "--mcdropout.startup.train-default-model=false",
                 "--mcdropout.security.api-key=" + API_KEY,
@@ -49,11 +53,12 @@ class TrainingRestartTest extends TrainingTestSupport {
                 reported.add(job.get("model").get("version").asInt());
             }
             // a job still running when the service stops is cancelled and leaves no files
-            String running = json(postJson("/train", trainJson("interrupted", blobs(400, 22).datasetJson(),
+            running = json(postJson("/train", trainJson("interrupted", blobs(400, 22).datasetJson(),
                     "{\"epochs\":10000,\"earlyStoppingPatience\":0,\"batchSize\":4}"))).get("id").asString();
             awaitRunning(running);
         }
         assertThat(reported).containsExactly(1, 2, 3);
+        String running = this.running;
         assertThat(files(store)).noneMatch(f -> f.startsWith("interrupted"));
 
         try (ConfigurableApplicationContext second = start()) {
@@ -72,7 +77,23 @@ class TrainingRestartTest extends TrainingTestSupport {
             HttpResponse<String> answer = postJson("/predict?model=kept&mcSamples=5", instances(data.rows()));
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(json(answer).get("model").get("version").asInt()).isEqualTo(2);
-            assertThat(json(get("/train/jobs")).size()).as("job records are kept in memory only").isZero();
+            // The job records are in the store: each finished job is reported as it ended, with its version.
+            JsonNode jobs = json(get("/train/jobs"));
+            assertThat(jobs.size()).as(jobs.toString()).isEqualTo(4);
+            List<Integer> recorded = new ArrayList<>();
+            for (JsonNode job : jobs) {
+                if (job.get("name").asString().equals("kept")) {
+                    assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+                    recorded.add(job.get("model").get("version").asInt());
+                    assertThat(job.get("history").get("loss").size()).isPositive();
+                } else {
+                    assertThat(job.get("id").asString()).isEqualTo(running);
+                    assertThat(job.get("status").asString()).as("stopped by the shutdown").isEqualTo("CANCELLED");
+                    assertThat(job.has("finishedAt")).isTrue();
+                }
+            }
+            assertThat(recorded).containsExactlyInAnyOrderElementsOf(reported);
+            assertThat(json(get("/train/jobs/" + running)).get("status").asString()).isEqualTo("CANCELLED");
         }
     }
 }

@@ -1,0 +1,136 @@
+#!/bin/bash
+# Load benchmark (issue 10), not part of ./mvnw verify: wrk against the packaged jar on loopback.
+#   - a 784-256-10 network with dropout 0.5 (trained for one epoch on random data by the service itself, then
+#     downloaded and imported as an artifact under the name "load784");
+#   - one row per request, mcSamples=100: POST /predict?model=load784&mcSamples=100&seed=1;
+#   - 60 s each at 2, 8 and 64 connections, at 8 while a training job runs, and an overload run (200
+#     connections, one row with mcSamples=10000 per request: more than max-concurrent 8 + max-queued 64 can take)
+#     that must produce only 503s with Retry-After beside 200s;
+#   - during every run a probe loop GETs readiness and liveness on the management port every 200 ms with a 1 s
+#     timeout (a Kubernetes probe's default) and records each answer's time.
+# Prints a Markdown table (req/s, p50, p99, errors, probe latency) and leaves raw output in OUT (default
+# target/load). Needs wrk (apt-get install wrk), curl, python3, and the jar (./mvnw -B -DskipTests package).
+# Usage: docs/tools/load.sh [seconds per run, default 60]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+DURATION=${1:-60}
+PORT=${PORT:-18110}
+MPORT=${MPORT:-18111}
+OUT=${OUT:-$ROOT/target/load}
+JAR=${JAR:-$(ls target/mc-dropout-service-*.jar | grep -v original | head -1)}
+U=http://127.0.0.1:$PORT
+M=http://127.0.0.1:$MPORT
+command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+OMP_NUM_THREADS=1 java -jar "$JAR" --server.port=$PORT --management.server.port=$MPORT \
+  --mcdropout.store.dir="$OUT/store" --mcdropout.startup.train-default-model=false > "$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 240); do curl -s -o /dev/null "$M/actuator/health/liveness" && break; sleep 0.5; done
+
+# The model: the service trains a 784-256-10 network (dropout 0.5) for one epoch, then it is downloaded and
+# imported as an artifact, as a model trained elsewhere would be.
+python3 - "$OUT" <<'PY'
+import json, random, sys
+out = sys.argv[1]
+r = random.Random(1)
+rows = [[r.random() for _ in range(784)] for _ in range(500)]
+labels = [str(i % 10) for i in range(500)]
+json.dump({"name": "seed784", "dataset": {"features": rows, "labels": labels},
+           "hyperparameters": {"hiddenLayers": [256], "dropout": 0.5, "epochs": 1, "validationFraction": 0}},
+          open(f"{out}/train-seed.json", "w"))
+json.dump({"name": "busy784", "dataset": {"features": rows, "labels": labels},
+           "hyperparameters": {"hiddenLayers": [256], "dropout": 0.5, "epochs": 10000, "earlyStoppingPatience": 0,
+                               "validationFraction": 0, "batchSize": 16}},
+          open(f"{out}/train-busy.json", "w"))
+json.dump({"instances": [rows[0]]}, open(f"{out}/one-row.json", "w"))
+PY
+curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/train-seed.json" "$U/train?wait=true" > "$OUT/seed-job.json"
+curl -sf -o "$OUT/load784.zip" "$U/models/seed784/versions/1/artifact"
+curl -sf -H 'Content-Type: application/zip' --data-binary @"$OUT/load784.zip" "$U/models/load784/versions" > "$OUT/import.json"
+python3 -c "import json,sys; m=json.load(open(sys.argv[1])); a=m['architecture']; print('model', m['name'], m['version'], a['inputs'], a['hiddenLayers'], a['outputs'], 'dropout', a['dropout'])" "$OUT/import.json"
+curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/one-row.json" "$U/predict?model=load784&mcSamples=100&seed=1" > /dev/null
+
+probe_loop() {  # $1: file; GETs readiness and liveness alternately every 200 ms, 1 s timeout
+  local i=0
+  while :; do
+    local p=readiness; [ $((i % 2)) = 1 ] && p=liveness
+    curl -s -o /dev/null -m 1 -w "$p %{http_code} %{time_total}\n" "$M/actuator/health/$p" >> "$1" || echo "$p 000 1.000" >> "$1"
+    i=$((i + 1)); sleep 0.2
+  done
+}
+
+run() {  # name connections body query
+  local name=$1 conns=$2 body=$3 query=$4
+  echo "== $name: $conns connections, $DURATION s, load avg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/runs.txt"
+  probe_loop "$OUT/probes-$name.txt" & local PROBE=$!
+  BODY_FILE="$body" LOAD_PATH="/predict?$query" wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 30s --latency \
+    -s docs/tools/load.lua "$U" > "$OUT/wrk-$name.txt" 2>&1 || true
+  kill $PROBE; wait $PROBE 2>/dev/null || true
+  echo "$name $conns $(grep '^LOAD_RESULT' "$OUT/wrk-$name.txt" | cut -d' ' -f2-)" >> "$OUT/results.txt"
+}
+
+ONE="model=load784&mcSamples=100&seed=1"
+run c2 2 "$OUT/one-row.json" "$ONE"
+run c8 8 "$OUT/one-row.json" "$ONE"
+run c64 64 "$OUT/one-row.json" "$ONE"
+JOB=$(curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/train-busy.json" "$U/train" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+sleep 2
+run c8-training 8 "$OUT/one-row.json" "$ONE"
+curl -s "$U/train/jobs/$JOB" | python3 -c 'import json,sys; j=json.load(sys.stdin); print("training job during c8-training:", j["status"], "epoch", j["epoch"])' | tee -a "$OUT/runs.txt"
+curl -s -X DELETE -o /dev/null "$U/train/jobs/$JOB"
+HEAVY="model=load784&mcSamples=10000&seed=1"
+run overload-c200 200 "$OUT/one-row.json" "$HEAVY"
+# A few overloaded requests timed one by one while 200 connections keep the service saturated: how fast a 503 is.
+probe_loop "$OUT/probes-overload-sampled.txt" & PROBE=$!
+BODY_FILE="$OUT/one-row.json" LOAD_PATH="/predict?$HEAVY" wrk -t2 -c200 -d20s \
+  --timeout 30s -s docs/tools/load.lua "$U" > "$OUT/wrk-overload-background.txt" 2>&1 &
+WRK=$!
+sleep 5
+for _ in $(seq 1 40); do
+  curl -s -o /dev/null -D - -m 30 -w 'TIMED %{http_code} %{time_total}\n' -H 'Content-Type: application/json' \
+    --data-binary @"$OUT/one-row.json" "$U/predict?$HEAVY" \
+    | tr -d '\r' | grep -iE '^(TIMED|retry-after)' | paste -sd' ' >> "$OUT/overload-sampled.txt"
+  sleep 0.2
+done
+wait $WRK || true
+kill $PROBE; wait $PROBE 2>/dev/null || true
+
+python3 - "$OUT" "$DURATION" <<'PY'
+import glob, json, os, statistics, sys
+out, duration = sys.argv[1], int(sys.argv[2])
+print("\n| Run | Connections | req/s | p50 | p99 | 2xx | 503 (with Retry-After) | other errors | probes | probe p50 / p99 / max | probes over 1 s or failed |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for line in open(f"{out}/results.txt"):
+    name, conns, payload = line.split(" ", 2)
+    r = json.loads(payload)
+    st = {int(k): v for k, v in r["statuses"].items()}
+    ok = sum(v for k, v in st.items() if 200 <= k < 300)
+    busy = st.get(503, 0)
+    other = sum(v for k, v in st.items() if not (200 <= k < 300) and k != 503) + sum(r["socket_errors"].values())
+    probes = [l.split() for l in open(f"{out}/probes-{name}.txt")]
+    times = sorted(float(p[2]) for p in probes)
+    slow = sum(1 for p in probes if p[1] != "200" or float(p[2]) > 1.0)
+    q = lambda p: times[min(len(times) - 1, int(p * len(times)))] * 1000
+    print(f"| {name} | {conns} | {r['requests'] / (r['duration_us'] / 1e6):.0f} | {r['p50_us'] / 1000:.1f} ms | "
+          f"{r['p99_us'] / 1000:.1f} ms | {ok} | {busy} ({r['retry_after_503']}) | {other} | {len(probes)} | "
+          f"{q(0.5):.1f} / {q(0.99):.1f} / {times[-1] * 1000:.1f} ms | {slow} |")
+codes, ra = {}, 0
+for l in open(f"{out}/overload-sampled.txt"):
+    w = l.split()
+    if "TIMED" not in w:
+        continue
+    i = w.index("TIMED")
+    codes.setdefault(w[i + 1], []).append(float(w[i + 2]) * 1000)
+    ra += 1 if w[i + 1] == "503" and "retry-after:" in l.lower() else 0
+print("\nOverload, requests timed one by one while 200 connections saturate the service:")
+for code, ts in sorted(codes.items()):
+    ts.sort()
+    print(f"- {code}: {len(ts)} requests, median {statistics.median(ts):.1f} ms, max {ts[-1]:.1f} ms")
+print(f"- 503s with Retry-After: {ra} of {len(codes.get('503', []))}")
+pr = [l.split() for l in open(f"{out}/probes-overload-sampled.txt")]
+print(f"- probes meanwhile: {len(pr)}, max {max(float(p[2]) for p in pr) * 1000:.1f} ms, "
+      f"over 1 s or failed: {sum(1 for p in pr if p[1] != '200' or float(p[2]) > 1.0)}")
+PY

@@ -1,0 +1,73 @@
+package dev.mcdropout.system;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.MDC;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Gives every request an id: the client's {@code X-Request-Id} when it is sane (1 to 64 characters of letters,
+ * digits and {@code . _ : -}), else a new UUID. The id is echoed in the response header, put in the logging MDC
+ * as {@code requestId} (so every log line written while serving the request carries it) and added to problem
+ * bodies. Runs first, also on the error dispatch, which keeps the id the request already had.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class RequestIdFilter extends OncePerRequestFilter {
+
+    public static final String HEADER = "X-Request-Id";
+    public static final String MDC_KEY = "requestId";
+    /** When the request reached the application (System.nanoTime), for its deadline. */
+    public static final String ARRIVAL = RequestIdFilter.class.getName() + ".arrival";
+    private static final String ID = RequestIdFilter.class.getName() + ".id";
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Object known = request.getAttribute(ID);
+        String id;
+        if (known instanceof String s) {
+            id = s;
+        } else {
+            id = sane(request.getHeader(HEADER));
+            request.setAttribute(ID, id);
+            request.setAttribute(ARRIVAL, System.nanoTime());
+        }
+        String outer = MDC.get(MDC_KEY);
+        MDC.put(MDC_KEY, id);
+        response.setHeader(HEADER, id);
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            if (outer == null) {
+                MDC.remove(MDC_KEY);
+            } else {
+                MDC.put(MDC_KEY, outer);
+            }
+        }
+    }
+
+    /** The client's id if it is safe to log and echo, else a fresh one. */
+    static String sane(String offered) {
+        return offered != null && SANE.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+    }
+
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return false;
+    }
+
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+}
