@@ -66,7 +66,8 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray runningMean, IND
             return a;
         }
         if (a.rank() > 2 || (a.rank() == 2 && a.columns() != 1 && a.rows() != 1)) {
-            throw new IllegalArgumentException(name + " must be a vector, got shape " + java.util.Arrays.toString(a.shape()));
+            throw new IllegalArgumentException(name + " must be a vector, got shape "
+                    + java.util.Arrays.toString(a.shape()));
         }
         return a.reshape(1, a.length());
     }

@@ -19,16 +19,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The work per sample and DropConnect layer is a mask over {@code inputs x outputs} weights and a product of
  * the sample's B rows with the masked matrix; it cannot be shared between samples as the products of unit
- * dropout can. Memory stays bounded: the masked weights of at most {@code threads} samples exist at once, each
- * masked into a reused native buffer (drop bits drawn 64 to a word, turned into factors by masking the scale's
- * bit pattern, in blocks that stay in cache), and the samples' products then run one after the other on BLAS's
- * threads. Up to {@link #FUSED_ROWS} rows, where a BLAS product cannot amortise the masked copy, the product is
- * computed in Java straight from the weights and the drop bits instead, skipping weights whose inputs are all 0
- * (each weight read once per sample). Layers without DropConnect multiply all samples of a chunk in one product,
- * as in the dropout engine; layers before the first stochastic one run once on the B rows. Activations are chunked by sample
- * exactly as in {@link MonteCarloPredictor}, so a request holds at most
- * {@code (layers - first stochastic layer + 1) x max(chunkElements, rows x widest) + threads x (largest
- * DropConnect layer's inputs x outputs)} elements of native buffers, all lent from the predictor's pool.
+ * dropout can. Memory stays bounded: the masked weights of at most {@code threads} samples exist at once, and no
+ * more than fit in {@code chunkElements} unless one copy alone is larger, each masked into a reused native buffer
+ * (the weights read from their own native memory and masked in blocks that stay in cache, drop bits drawn 64 to a
+ * word and turned into factors by masking the scale's bit pattern; no heap copy of a whole matrix), and the
+ * samples' products then run one after the other on BLAS's threads. Up to {@link #FUSED_ROWS} rows, where a BLAS
+ * product cannot amortise the masked copy, the product is computed in Java straight from the weights and the drop
+ * bits instead, skipping weights whose inputs are all 0 (each weight read once per sample). Layers without
+ * DropConnect multiply all samples of a chunk in one product, as in the dropout engine; layers before the first
+ * stochastic one run once on the B rows. Activations are chunked by sample exactly as in
+ * {@link MonteCarloPredictor}, so a request holds at most {@code (layers - first stochastic layer + 1) x
+ * max(chunkElements, rows x widest) + max(chunkElements, largest DropConnect layer's inputs x outputs)} elements
+ * of native buffers, all lent from the predictor's pool.
  *
  * <p>Reproducible as the dropout engine: masks are pure functions of their keys, the chunk plan is a function of
  * the request, each sample's values are computed from that sample's data only, so an identical request gives
@@ -54,11 +56,22 @@ final class DropConnectPass {
     private final int rows;
     private final ParallelSamples parallel;
     private final NativeBufferPool pool;
+    private final long chunkElements;
     private final Map<Integer, INDArray> chunkBuffers = new HashMap<>();
+    /** Each DropConnect layer's weights as a row-major array whose native memory is read in blocks (no heap copy). */
+    private final Map<Integer, INDArray> weights = new HashMap<>();
 
     private DropConnectPass(Network network, INDArray x, int first, MaskSource masks, WeightMaskSource weightMasks,
-                            long[] rowKeys, ParallelSamples parallel, NativeBufferPool pool) {
+                            long[] rowKeys, ParallelSamples parallel, NativeBufferPool pool, long chunkElements) {
         this.network = network;
+        this.chunkElements = chunkElements;
+        for (int i = 0; i < network.layerCount(); i++) {
+            if (network.weightDropoutAt(i) > 0.0) {
+                INDArray w = network.layer(i).weights();
+                boolean plain = w.ordering() == 'c' && !w.isView() && w.data().length() == w.length();
+                weights.put(i, plain ? w : w.dup('c'));
+            }
+        }
         this.first = first;
         this.prefix = prefix(network, x, first);
         this.masks = masks;
@@ -85,7 +98,8 @@ final class DropConnectPass {
         int rows = rowKeys.length;
         MonteCarloStatistics stats = new MonteCarloStatistics(rows, network.outputs(), includeScores);
         int first = firstStochasticLayer(network);
-        DropConnectPass pass = new DropConnectPass(network, x, first, masks, weightMasks, rowKeys, parallel, pool);
+        DropConnectPass pass = new DropConnectPass(network, x, first, masks, weightMasks, rowKeys, parallel, pool,
+                chunkElements);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, first), chunkElements);
         double[] outputBias = network.biasValues(network.layerCount() - 1);
         try {
@@ -174,7 +188,8 @@ final class DropConnectPass {
         int units = Math.multiplyExact(l.inputs(), l.outputs());
         double p = l.weightDropout();
         double scale = keptScale(p);
-        int group = Math.min(count, parallel.threads());
+        // As many masked copies as threads, within the chunk budget, but at least one.
+        int group = (int) Math.max(1, Math.min(Math.min(count, parallel.threads()), chunkElements / units));
         INDArray[] masked = new INDArray[group];
         for (int g = 0; g < group; g++) {
             masked[g] = pool.borrow(network.dataType(), l.inputs(), l.outputs());
@@ -232,21 +247,24 @@ final class DropConnectPass {
                     float[] x = new float[rows * inputs];
                     inFloats.get(inOffset, x, 0, x.length);
                     float[] acc = new float[rows * outputs];
-                    fusedFloat(network.floatWeightValues(layer), dropped, (float) scale, x, acc, inputs, outputs);
+                    fusedFloat(weights.get(layer).data().asNioFloat(), dropped, (float) scale, x, acc, inputs,
+                            outputs);
                     zFloats.put(outOffset, acc, 0, acc.length);
                 } else {
                     double[] x = new double[rows * inputs];
                     inDoubles.get(inOffset, x, 0, x.length);
                     double[] acc = new double[rows * outputs];
-                    fusedDouble(network.weightValues(layer), dropped, scale, x, acc, inputs, outputs);
+                    fusedDouble(weights.get(layer).data().asNioDouble(), dropped, scale, x, acc, inputs, outputs);
                     zDoubles.put(outOffset, acc, 0, acc.length);
                 }
             }
         });
     }
 
-    private void fusedFloat(float[] w, long[] dropped, float scale, float[] x, float[] acc, int inputs, int outputs) {
+    private void fusedFloat(FloatBuffer weights, long[] dropped, float scale, float[] x, float[] acc, int inputs,
+                            int outputs) {
         int factor = Float.floatToRawIntBits(scale);
+        float[] row = new float[outputs];
         for (int r = 0; r < inputs; r++) {
             boolean zero = true;
             for (int b = 0; b < rows && zero; b++) {
@@ -255,6 +273,7 @@ final class DropConnectPass {
             if (zero) {
                 continue;
             }
+            weights.get(r * outputs, row, 0, outputs);
             // Weight (r, c) is bit k = r * outputs + c; walk the row's bits a word (or part of one) at a time.
             for (int k = r * outputs, end = k + outputs; k < end; ) {
                 int shift = k & 63;
@@ -265,7 +284,8 @@ final class DropConnectPass {
                     float xb = x[b * inputs + r];
                     int a0 = b * outputs + c0;
                     for (int j = 0; j < n; j++) {
-                        acc[a0 + j] += xb * (w[k + j] * Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1)));
+                        float kept = Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1));
+                        acc[a0 + j] += xb * (row[c0 + j] * kept);
                     }
                 }
                 k += n;
@@ -273,9 +293,10 @@ final class DropConnectPass {
         }
     }
 
-    private void fusedDouble(double[] w, long[] dropped, double scale, double[] x, double[] acc, int inputs,
+    private void fusedDouble(DoubleBuffer weights, long[] dropped, double scale, double[] x, double[] acc, int inputs,
                              int outputs) {
         long factor = Double.doubleToRawLongBits(scale);
+        double[] row = new double[outputs];
         for (int r = 0; r < inputs; r++) {
             boolean zero = true;
             for (int b = 0; b < rows && zero; b++) {
@@ -284,6 +305,7 @@ final class DropConnectPass {
             if (zero) {
                 continue;
             }
+            weights.get(r * outputs, row, 0, outputs);
             for (int k = r * outputs, end = k + outputs; k < end; ) {
                 int shift = k & 63;
                 int n = Math.min(64 - shift, end - k);
@@ -293,7 +315,8 @@ final class DropConnectPass {
                     double xb = x[b * inputs + r];
                     int a0 = b * outputs + c0;
                     for (int j = 0; j < n; j++) {
-                        acc[a0 + j] += xb * (w[k + j] * Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1)));
+                        double kept = Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1));
+                        acc[a0 + j] += xb * (row[c0 + j] * kept);
                     }
                 }
                 k += n;
@@ -304,35 +327,39 @@ final class DropConnectPass {
     /** {@code target = W * factor}, the factor 0 for a dropped weight and {@code scale} for a kept one. */
     private void maskWeights(INDArray target, int layer, long[] dropped, double scale, int units) {
         if (network.dataType() == DataType.FLOAT) {
-            float[] w = network.floatWeightValues(layer);
+            FloatBuffer source = weights.get(layer).data().asNioFloat();
             FloatBuffer values = target.data().asNioFloat();
+            float[] w = new float[Math.min(BLOCK, units)];
             float[] block = new float[Math.min(BLOCK, units)];
             int factor = Float.floatToRawIntBits((float) scale);
             for (int k0 = 0; k0 < units; k0 += BLOCK) {
                 int k1 = Math.min(units, k0 + BLOCK);
+                source.get(k0, w, 0, k1 - k0);
                 for (int k = k0, w64 = k0 >>> 6; k < k1; k += 64, w64++) {
                     long drop = dropped[w64];
                     int end = Math.min(64, k1 - k);
                     int b = k - k0;
                     for (int j = 0; j < end; j++) {
-                        block[b + j] = w[k + j] * Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1));
+                        block[b + j] = w[b + j] * Float.intBitsToFloat(factor & ((int) ((drop >>> j) & 1L) - 1));
                     }
                 }
                 values.put(k0, block, 0, k1 - k0);
             }
         } else {
-            double[] w = network.weightValues(layer);
+            DoubleBuffer source = weights.get(layer).data().asNioDouble();
             DoubleBuffer values = target.data().asNioDouble();
+            double[] w = new double[Math.min(BLOCK, units)];
             double[] block = new double[Math.min(BLOCK, units)];
             long factor = Double.doubleToRawLongBits(scale);
             for (int k0 = 0; k0 < units; k0 += BLOCK) {
                 int k1 = Math.min(units, k0 + BLOCK);
+                source.get(k0, w, 0, k1 - k0);
                 for (int k = k0, w64 = k0 >>> 6; k < k1; k += 64, w64++) {
                     long drop = dropped[w64];
                     int end = Math.min(64, k1 - k);
                     int b = k - k0;
                     for (int j = 0; j < end; j++) {
-                        block[b + j] = w[k + j] * Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1));
+                        block[b + j] = w[b + j] * Double.longBitsToDouble(factor & (((drop >>> j) & 1L) - 1));
                     }
                 }
                 values.put(k0, block, 0, k1 - k0);

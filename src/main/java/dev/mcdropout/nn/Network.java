@@ -35,8 +35,6 @@ public final class Network {
     private final double[] inverseStd;
     private final double[][] biasValues;
     private final float[][] floatBiasValues;
-    private final float[][] floatWeightValues;
-    private final double[][] weightValues;
     private final boolean dropConnect;
     private final boolean batchNorm;
     private final Network folded;
@@ -124,21 +122,6 @@ public final class Network {
         for (int i = 0; i < copies.size(); i++) {
             biasValues[i] = copies.get(i).bias().castTo(DataType.DOUBLE).toDoubleVector();
             floatBiasValues[i] = copies.get(i).bias().castTo(DataType.FLOAT).toFloatVector();
-        }
-        // Heap copies of the weights that DropConnect masks, one sample at a time, in the predictor; a network
-        // with batch norm predicts through its folded copy, which has its own.
-        this.floatWeightValues = new float[copies.size()][];
-        this.weightValues = new double[copies.size()][];
-        for (int i = 0; i < copies.size(); i++) {
-            if (copies.get(i).weightDropout() > 0.0 && !batchNorm) {
-                INDArray w = copies.get(i).weights().dup('c');
-                int n = (int) w.length();
-                if (type == DataType.FLOAT) {
-                    floatWeightValues[i] = java.util.Arrays.copyOf(w.data().asFloat(), n);
-                } else {
-                    weightValues[i] = java.util.Arrays.copyOf(w.data().asDouble(), n);
-                }
-            }
         }
         this.folded = batchNorm ? fold(copies, inputDropout, standardization, classes) : this;
     }
@@ -299,15 +282,6 @@ public final class Network {
         return floatBiasValues[i];
     }
 
-    /** Row-major weights of a DropConnect layer {@code i} of a FLOAT network, in Java memory; shared, read only. */
-    float[] floatWeightValues(int i) {
-        return floatWeightValues[i];
-    }
-
-    /** The same for a DOUBLE network. */
-    double[] weightValues(int i) {
-        return weightValues[i];
-    }
 
     /**
      * Raw rows standardised into a fresh matrix of this network's data type, in one pass in Java and one bulk

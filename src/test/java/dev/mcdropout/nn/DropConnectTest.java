@@ -196,18 +196,24 @@ class DropConnectTest {
     @Test
     void nativeMemoryOfARequestStaysWithinTheStatedBound() {
         // DropConnectPass's bound: (layers - first stochastic layer + 1) activation buffers of
-        // max(chunk, rows x widest) elements, plus the masked weights of at most `threads` samples.
+        // max(chunk, rows x widest) elements, plus the masked weights of at most `threads` samples of one layer,
+        // no more than fit in the chunk budget unless one copy is larger.
         Network network = dropConnectNetwork(List.of(64, 32), DataType.FLOAT, 0.0, 24L);
         double[][] raw = rows(35L, 7, 20).toDoubleMatrix();
         int buffers = network.layerCount() + 1;
         long oneSample = 7L * 64;
-        for (long chunk : new long[] {1L, oneSample * 3, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
+        for (long chunk : new long[] {1L, oneSample * 3, 3000L, MonteCarloPredictor.DEFAULT_CHUNK_ELEMENTS}) {
             for (int threads : new int[] {1, 2}) {
                 try (MonteCarloPredictor predictor = new MonteCarloPredictor(threads, chunk)) {
                     predictor.resetPeakBufferBytes();
                     predictor.predict(network, raw, 40, 3L, false);
                     long activations = buffers * Math.max(Math.min(chunk, 40 * oneSample), oneSample);
-                    long bound = (activations + (long) threads * 64 * 32) * Float.BYTES;
+                    long masked = 0;
+                    for (long units : new long[] {20 * 64, 64 * 32}) {
+                        masked = Math.max(masked, Math.max(1, Math.min(threads, chunk / units)) * units);
+                    }
+                    assertTrue(masked <= Math.max(chunk, 64 * 32), "the documented form of the bound");
+                    long bound = (activations + masked) * Float.BYTES;
                     assertTrue(predictor.peakBufferBytes() > 0);
                     assertTrue(predictor.peakBufferBytes() <= bound,
                             "chunk " + chunk + ", threads " + threads + ": peak " + predictor.peakBufferBytes()

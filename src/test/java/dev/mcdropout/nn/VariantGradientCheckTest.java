@@ -24,6 +24,20 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class VariantGradientCheckTest {
 
+    private static int threadsBefore;
+
+    /** Many small native ops: one OpenMP thread, as in TrainerTest, so a busy machine cannot stall them. */
+    @org.junit.jupiter.api.BeforeAll
+    static void oneNativeThread() {
+        threadsBefore = NativeThreads.blasThreads();
+        NativeThreads.set(1);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreThreads() {
+        NativeThreads.set(Math.max(1, threadsBefore));
+    }
+
     private static final int[] SIZES = {6, 7, 5, 6, 4};
     private static final double L2 = 0.03;
     private static final int ROWS = 9;
