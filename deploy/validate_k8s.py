@@ -141,9 +141,21 @@ def main():
             errors.append("memory request and limit must be equal (the JVM's limits are percentages of it)")
         if "MaxRAMPercentage=40" not in env.get("JAVA_TOOL_OPTIONS", {}).get("value", ""):
             errors.append("JAVA_TOOL_OPTIONS must hold the image's memory settings")
+        # The pod's grace (counted from preStop) must cover preStop + the service's own bounded shutdown, and that
+        # must cover its drain delay + the wait for requests in flight.
         grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
-        if grace < 45:
-            errors.append(f"terminationGracePeriodSeconds {grace} is shorter than preStop + graceful shutdown + training stop")
+        seconds = lambda v: float(str(v).rstrip("s"))
+        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+        pre_stop = seconds(pre_stop[-1]) if pre_stop[:1] == ["sleep"] else 0.0
+        service_grace = seconds(env.get("MCDROPOUT_SHUTDOWN_GRACEPERIOD", {}).get("value", "9s"))
+        drain = seconds(env.get("MCDROPOUT_SHUTDOWN_DRAINDELAY", {}).get("value", "1s"))
+        web = seconds(env.get("SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", {}).get("value", "6s"))
+        if pre_stop + service_grace >= grace:
+            errors.append(f"preStop {pre_stop} s + MCDROPOUT_SHUTDOWN_GRACEPERIOD {service_grace} s must stay below "
+                          f"terminationGracePeriodSeconds {grace}")
+        if drain + web >= service_grace:
+            errors.append(f"drain delay {drain} s + web drain {web} s must stay below the service's grace period "
+                          f"{service_grace} s")
         selector = deployment["spec"]["selector"]["matchLabels"]
         for kind in ("Service", "PodDisruptionBudget"):
             sel = kinds[kind]["spec"]["selector"]

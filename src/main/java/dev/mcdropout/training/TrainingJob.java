@@ -31,9 +31,7 @@ final class TrainingJob {
     private final String idempotencyKey;
     private final String fingerprint;
     private final CompletableFuture<TrainingJob> done = new CompletableFuture<>();
-    /** Serialises writes of this job's record, so the last one written is the newest state. */
-    final Object recordLock = new Object();
-    /** System.nanoTime of the last progress written to the record; guarded by recordLock. */
+    /** System.nanoTime of the last write of this job's record; guarded by the job's monitor. */
     long recordWrittenAt;
 
     private Dataset dataset;

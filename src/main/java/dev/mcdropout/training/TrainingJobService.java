@@ -331,8 +331,9 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
         return failed.view();
     }
 
+    /** Writes the job's record; under the job's monitor, so the record written last holds its newest state. */
     private void persist(TrainingJob job) {
-        synchronized (job.recordLock) {
+        synchronized (job) {
             try {
                 records.write(JobRecord.of(job.view(), records.owner(), job.idempotencyKey(), job.fingerprint()));
                 job.recordWrittenAt = System.nanoTime();
@@ -344,7 +345,7 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
 
     private void persistProgress(TrainingJob job) {
         boolean due;
-        synchronized (job.recordLock) {
+        synchronized (job) {
             due = System.nanoTime() - job.recordWrittenAt >= PROGRESS_WRITE_INTERVAL.toNanos();
         }
         if (due) {
@@ -457,62 +458,85 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
             // Durable (fsync + atomic rename, the report, and the active pointer when activating) before
             // SUCCEEDED is visible.
             LoadedModel saved = registry.publish(job.name(), artifact, job.activate(), report);
-            job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(), clock.instant());
+            finish(job, () -> job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(),
+                    clock.instant()));
             outcome = JobStatus.SUCCEEDED;
             log.info("training job {} saved model {} version {}{} (validation accuracy {})", job.id(), saved.name(),
                     saved.version(), job.activate() ? " and activated it" : "", result.validationAccuracy());
         } catch (TrainingCancelledException e) {
-            job.cancelled(clock.instant());
+            finish(job, () -> job.cancelled(clock.instant()));
             outcome = JobStatus.CANCELLED;
             log.info("training job {} cancelled: {}", job.id(), e.getMessage());
         } catch (TrainingDivergedException e) {
-            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
-                    e.getMessage(), List.of("hyperparameters.learningRate")), clock.instant());
+            finish(job, () -> fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-diverged", "Training diverged",
+                    e.getMessage(), List.of("hyperparameters.learningRate")), clock.instant()));
             outcome = JobStatus.FAILED;
         } catch (IllegalArgumentException e) {
-            fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
-                    e.getMessage(), List.of()), clock.instant());
+            finish(job, () -> fail(job, Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "training-failed", "Training failed",
+                    e.getMessage(), List.of()), clock.instant()));
             outcome = JobStatus.FAILED;
         } catch (OutOfMemoryError e) {
-            fail(job, Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
+            finish(job, () -> fail(job, Problems.of(HttpStatus.INSUFFICIENT_STORAGE, "training-out-of-memory", "Training ran out of memory",
                     "the network or data set does not fit in memory; use fewer or smaller hidden layers or fewer rows",
-                    List.of()), clock.instant());
+                    List.of()), clock.instant()));
             outcome = JobStatus.FAILED;
         } catch (Exception | Error e) {
             log.error("training job {} for model {} failed", job.id(), job.name(), e);
             ProblemDetail problem = Problems.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                     "training failed inside the service; it has been logged", List.of());
-            fail(job, problem, clock.instant());
+            finish(job, () -> fail(job, problem, clock.instant()));
             outcome = JobStatus.FAILED;
         }
-        persist(job);
         metrics.jobFinished(outcome);
-        prune();
+    }
+
+    /**
+     * A running job's last transition. Older finished jobs are forgotten first, leaving room for this one, and
+     * the new status is written to the job's record before anyone can read it: a client that saw a job
+     * finish, and then the service crash, finds the job as it saw it.
+     */
+    private void finish(TrainingJob job, Runnable transition) {
+        prune(job.id());
+        synchronized (job) {
+            transition.run();
+            persist(job);
+        }
     }
 
     /** Forgets the oldest finished jobs beyond {@code retained-jobs}, in memory and in the store. */
     private void prune() {
+        prune(null);
+    }
+
+    /** As {@link #prune()}, leaving room for {@code finishing} (not yet finished, not counted, never removed). */
+    private void prune(String finishing) {
+        int keep = properties.retainedJobs() - (finishing == null ? 0 : 1);
         synchronized (jobs) {
             long finished = jobs.values().stream().filter(j -> j.status().finished()).count();
             Iterator<TrainingJob> it = jobs.values().iterator();
-            while (finished > properties.retainedJobs() && it.hasNext()) {
-                if (it.next().status().finished()) {
+            while (finished > keep && it.hasNext()) {
+                TrainingJob next = it.next();
+                if (next.status().finished() && !next.id().equals(finishing)) {
                     it.remove();
                     finished--;
                 }
             }
         }
-        pruneRecords();
+        pruneRecords(keep, finishing);
     }
 
     private void pruneRecords() {
-        List<JobRecord> finished = new ArrayList<>(records.readAll().stream().filter(r -> r.status().finished())
-                .toList());
-        if (finished.size() <= properties.retainedJobs()) {
+        pruneRecords(properties.retainedJobs(), null);
+    }
+
+    private void pruneRecords(int keep, String finishing) {
+        List<JobRecord> finished = new ArrayList<>(records.readAll().stream()
+                .filter(r -> r.status().finished() && !r.id().equals(finishing)).toList());
+        if (finished.size() <= keep) {
             return;
         }
         finished.sort(Comparator.comparing(JobRecord::createdAt, Comparator.nullsFirst(Comparator.naturalOrder())));
-        for (JobRecord old : finished.subList(0, finished.size() - properties.retainedJobs())) {
+        for (JobRecord old : finished.subList(0, finished.size() - keep)) {
             if (find(old.id()).isEmpty()) {
                 records.delete(old);
             }
