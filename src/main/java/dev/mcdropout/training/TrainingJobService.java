@@ -317,10 +317,12 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
         if (record.status().finished() || records.ownerAlive(record.owner())) {
             return record.view();
         }
-        JobRecord failed = record.interrupted(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "interrupted-by-restart",
-                "Interrupted by restart", "interrupted by restart: the process running this job stopped (crash, "
-                        + "kill or power loss) while the job was " + record.status() + ", before it recorded a "
-                        + "result; submit it again", List.of()), clock.instant());
+        // Stored with its full type URI, like the errors of jobs that failed while running (fail below).
+        JobRecord failed = record.interrupted(Problems.absolute(Problems.of(HttpStatus.SERVICE_UNAVAILABLE,
+                "interrupted-by-restart", "Interrupted by restart", "interrupted by restart: the process running "
+                        + "this job stopped (crash, kill or power loss) while the job was " + record.status()
+                        + ", before it recorded a result; submit it again", List.of()), problemTypeBase),
+                clock.instant());
         try {
             records.write(failed);
             log.warn("training job {} (model {}) was {} when its process stopped: recorded as FAILED, interrupted by "

@@ -103,7 +103,9 @@ class HostileBodiesHeapTest {
             System.out.printf("hostile bodies: %d answered in %d ms; heap used %d MiB before, peak %d MiB; "
                             + "live data after GC peak %d MiB (-Xmx256m)%n", answers.size(), millis, heapBefore >> 20,
                     heapPeak.get() >> 20, livePeak.get() >> 20);
-            assertThat(livePeak.get()).isLessThan(96L << 20);
+            // Without the bounds 16 bodies of 16 MiB do not fit -Xmx256m at all; on a loaded machine the figure
+            // after a young collection also holds garbage not yet collected from the old generation, hence the margin.
+            assertThat(livePeak.get()).isLessThan(160L << 20);
         }
     }
 
