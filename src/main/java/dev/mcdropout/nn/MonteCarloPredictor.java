@@ -33,6 +33,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *       sample order ({@link MonteCarloStatistics}).</li>
  * </ul>
  *
+ * <p>The tutorial's variants: a network with batch norm predicts through {@link Network#folded()} (batch norm in
+ * prediction mode is a fixed affine map, folded into its layer's weights and bias); a network with DropConnect
+ * has passes of its own, {@link DropConnectPass}, with one weight mask per sample and layer from a
+ * {@link WeightMaskSource}.
+ *
  * <p>What is reproducible, and how exactly:
  * <ul>
  *   <li>a row's masks are a pure function of {@code (seed, sample, site, row key)}, the row key being a hash
