@@ -67,7 +67,9 @@ public class ShutdownCoordinator implements ApplicationListener<ContextClosedEve
                 log.warn("{} failed to start its shutdown: {}", participant.getClass().getSimpleName(), e.toString());
             }
         }
-        if (!terminating) {
+        // One drain and one watchdog per process: a JVM that closes several application contexts on exit (a
+        // test JVM with cached contexts) must not add up their drain delays and then halt itself.
+        if (!terminating || !DRAINING.compareAndSet(false, true)) {
             return;
         }
         startWatchdog(settings.gracePeriod());
@@ -76,6 +78,8 @@ public class ShutdownCoordinator implements ApplicationListener<ContextClosedEve
                 settings.gracePeriod().toMillis());
         sleep(settings.drainDelay().minusNanos(System.nanoTime() - start));
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean DRAINING = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Adding a hook fails once the JVM is shutting down: the sign that this is SIGTERM, not close() in a test. */
     static boolean jvmShuttingDown() {
