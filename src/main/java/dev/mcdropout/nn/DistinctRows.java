@@ -11,13 +11,25 @@ import org.nd4j.linalg.api.buffer.DataType;
  * product differently, and a repeated row costs nothing. Built without an object per row: keys in a
  * {@code long[]}, candidates found through an open-addressing table of row indices.
  */
-record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf) {
+record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf, long[] seeds) {
 
     static DistinctRows of(double[][] raw, DataType type) {
         return of(RowMatrix.of(raw, raw.length == 0 ? 0 : raw[0].length), type);
     }
 
     static DistinctRows of(RowMatrix raw, DataType type) {
+        return of(raw, type, null);
+    }
+
+    /**
+     * As {@link #of(RowMatrix, DataType)} for rows that each carry a seed ({@code rowSeeds}, one per row; null:
+     * one seed for all): two rows are the same only when their values and their seeds are, and
+     * {@link #seeds()} holds the seed of each distinct row.
+     */
+    static DistinctRows of(RowMatrix raw, DataType type, long[] rowSeeds) {
+        if (rowSeeds != null && rowSeeds.length != raw.rows()) {
+            throw new IllegalArgumentException(raw.rows() + " rows, " + rowSeeds.length + " seeds");
+        }
         int n = raw.rows();
         int d = raw.columns();
         double[] values = raw.values();
@@ -27,7 +39,7 @@ record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf) {
         }
         int[] indexOf = new int[n];
         if (n == 1) {
-            return new DistinctRows(raw, rowKeys, indexOf);
+            return new DistinctRows(raw, rowKeys, indexOf, rowSeeds);
         }
         // Open addressing over request rows: table holds (first request row of a distinct row) + 1, 0 = empty.
         int capacity = Integer.highestOneBit(Math.max(2, n) * 2 - 1) << 1;
@@ -36,12 +48,14 @@ record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf) {
         int distinct = 0;
         for (int r = 0; r < n; r++) {
             long key = rowKeys[r];
-            int slot = (int) (Dropout.mix(key) & (capacity - 1));
+            long slotHash = rowSeeds == null ? key : key ^ Dropout.mix(rowSeeds[r]);
+            int slot = (int) (Dropout.mix(slotHash) & (capacity - 1));
             int found = -1;
             while (table[slot] != 0) {
                 int candidate = table[slot] - 1;
                 // A different row with the same 64-bit key (odds about 2^-64 per pair) stays a row of its own.
-                if (rowKeys[candidate] == key && sameInput(values, candidate * d, r * d, d, type)) {
+                if (rowKeys[candidate] == key && (rowSeeds == null || rowSeeds[candidate] == rowSeeds[r])
+                        && sameInput(values, candidate * d, r * d, d, type)) {
                     found = distinctOf[candidate];
                     break;
                 }
@@ -55,19 +69,23 @@ record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf) {
             indexOf[r] = found;
         }
         if (distinct == n) {
-            return new DistinctRows(raw, rowKeys, indexOf);
+            return new DistinctRows(raw, rowKeys, indexOf, rowSeeds);
         }
         double[] compact = new double[distinct * d];
         long[] keys = new long[distinct];
+        long[] seeds = rowSeeds == null ? null : new long[distinct];
         int next = 0;
         for (int r = 0; r < n; r++) {
             if (indexOf[r] == next) {
                 System.arraycopy(values, r * d, compact, next * d, d);
                 keys[next] = rowKeys[r];
+                if (seeds != null) {
+                    seeds[next] = rowSeeds[r];
+                }
                 next++;
             }
         }
-        return new DistinctRows(new RowMatrix(compact, distinct, d), keys, indexOf);
+        return new DistinctRows(new RowMatrix(compact, distinct, d), keys, indexOf, seeds);
     }
 
     /** Per request row, the answer of its distinct row; copies get arrays of their own. */

@@ -35,6 +35,17 @@ public interface MaskSource {
         return new Seeded(seed);
     }
 
+    /**
+     * Masks with a seed per row: row {@code row} draws exactly the bits {@link #seeded(long) seeded(rowSeeds[row])}
+     * would draw for it, so rows of several requests (each with its own seed) can share one engine call and each
+     * still gets its own request's masks. {@code row} indexes {@code rowSeeds}: hand it to the engine through
+     * {@link MonteCarloPredictor#predict(Network, RowMatrix, int, long[], boolean, java.util.function.BooleanSupplier)},
+     * which keeps rows with equal values but different seeds apart and asks about each row by its position.
+     */
+    static MaskSource seeded(long[] rowSeeds) {
+        return new RowSeeded(rowSeeds.clone());
+    }
+
     /** The seeded source; the part of the key that rows share is mixed once per sample and site, not per row. */
     record Seeded(long seed) implements MaskSource {
         @Override
@@ -48,6 +59,35 @@ public interface MaskSource {
             int words = Dropout.words(units);
             long shared = Dropout.key(seed, sample, site);
             for (int b = 0; b < rowKeys.length; b++) {
+                Dropout.dropBits(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), p);
+            }
+        }
+    }
+
+    /**
+     * The source with a seed per row. Rows of one request sit next to each other, so the shared part of the key
+     * is mixed again only where the seed changes from one row to the next.
+     */
+    record RowSeeded(long[] rowSeeds) implements MaskSource {
+        @Override
+        public void fill(long[] dropped, int offset, int units, long sample, int site, int row, long rowKey,
+                         double p) {
+            Dropout.dropBits(dropped, offset, units, Dropout.key(rowSeeds[row], sample, site, rowKey), p);
+        }
+
+        @Override
+        public void fillRows(long[] dropped, int units, long sample, int site, long[] rowKeys, double p) {
+            if (rowKeys.length != rowSeeds.length) {
+                throw new IllegalArgumentException(rowKeys.length + " rows, " + rowSeeds.length + " seeds");
+            }
+            int words = Dropout.words(units);
+            long seed = 0;
+            long shared = 0;
+            for (int b = 0; b < rowKeys.length; b++) {
+                if (b == 0 || rowSeeds[b] != seed) {
+                    seed = rowSeeds[b];
+                    shared = Dropout.key(seed, sample, site);
+                }
                 Dropout.dropBits(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), p);
             }
         }

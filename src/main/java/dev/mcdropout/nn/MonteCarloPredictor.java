@@ -215,16 +215,57 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
-        INDArray x;
+        return distinct.expand(predictDistinct(network, standardized(network, distinct), distinct.keys(), samples,
+                masks, weightMasks, includeScores, stop));
+    }
+
+    /**
+     * As {@link #predict(Network, RowMatrix, int, long, boolean, BooleanSupplier)} with a seed per row: row
+     * {@code r} draws exactly the masks it would draw in a call of its own with seed {@code rowSeeds[r]}
+     * ({@link MaskSource#seeded(long[])}), so the rows of several requests, each with its own seed, can be
+     * computed in one call and each row's answer is the one it would get alone, to the rounding of products of
+     * another shape. Rows are computed once per distinct (values, seed). A network with DropConnect shares one
+     * weight mask per sample among all rows of a call, so there every row must carry the same seed.
+     */
+    public List<Uncertainty> predict(Network network, RowMatrix raw, int samples, long[] rowSeeds,
+                                     boolean includeScores, BooleanSupplier stop) {
+        if (rowSeeds.length != raw.rows()) {
+            throw new IllegalArgumentException(raw.rows() + " rows but " + rowSeeds.length + " seeds");
+        }
+        boolean oneSeed = true;
+        for (long seed : rowSeeds) {
+            oneSeed &= seed == rowSeeds[0];
+        }
+        if (oneSeed && rowSeeds.length > 0) {
+            return predict(network, raw, samples, rowSeeds[0], includeScores, stop);
+        }
+        if (samples > 0 && network.hasDropConnect()) {
+            throw new IllegalArgumentException("a network with DropConnect draws one weight mask per sample for all "
+                    + "rows of a call: its rows need one seed");
+        }
+        if (samples < 0) {
+            throw new IllegalArgumentException("samples must be >= 0, got " + samples);
+        }
+        if (raw.rows() == 0) {
+            throw new IllegalArgumentException("expected at least one row");
+        }
+        if (raw.columns() != network.inputs()) {
+            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
+        }
+        DistinctRows distinct = DistinctRows.of(raw, network.dataType(), rowSeeds);
+        return distinct.expand(predictDistinct(network, standardized(network, distinct), distinct.keys(), samples,
+                MaskSource.seeded(distinct.seeds()), null, includeScores, stop));
+    }
+
+    /** The distinct rows standardised; a value out of range is reported at its first row in the request. */
+    private static INDArray standardized(Network network, DistinctRows distinct) {
         try {
-            x = network.standardizedMatrix(distinct.rows());
+            return network.standardizedMatrix(distinct.rows());
         } catch (InputOutOfRangeException e) {
             int row = distinct.firstRequestRow(e.row());
             throw new InputOutOfRangeException(row, e.feature(),
                     e.getMessage().replaceFirst("^row " + e.row() + ",", "row " + row + ","));
         }
-        return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, weightMasks,
-                includeScores, stop));
     }
 
     private List<Uncertainty> predictDistinct(Network network, INDArray x, long[] rowKeys, int samples,
