@@ -25,6 +25,7 @@ import java.util.function.Function;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.PushbackInputStream;
 import java.security.SecureRandom;
@@ -54,7 +55,7 @@ public class PredictService {
     private static final long MAX_DRAWN_SEED = 1L << 53;
 
     private final ModelRegistry registry;
-    private final MonteCarloPredictor predictor;
+    private final PredictBatcher batcher;
     private final McDropoutProperties properties;
     private final McDropoutMetrics metrics;
     private final Semaphore admission;
@@ -64,15 +65,17 @@ public class PredictService {
     private final JsonMapper json;
 
     public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
-                          McDropoutMetrics metrics, JsonMapper json, ClientDisconnects disconnects) {
+                          McDropoutMetrics metrics, JsonMapper json, ClientDisconnects disconnects,
+                          PredictBatchProperties batching, MeterRegistry meters) {
         this.json = json;
         this.disconnects = disconnects;
         this.registry = registry;
-        this.predictor = predictor;
         this.properties = properties;
         this.metrics = metrics;
         this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
         int slots = properties.predict().maxConcurrent();
+        // Admitted predictions that have not reached the engine yet may still join a batch.
+        this.batcher = new PredictBatcher(predictor, batching, meters, () -> slots - admission.availablePermits());
         metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
 
@@ -211,7 +214,7 @@ public class PredictService {
     private List<Uncertainty> engine(LoadedModel model, RowMatrix rows, int mcSamples, long seed,
                                      boolean includeScores, BooleanSupplier stop) {
         try {
-            return predictor.predict(model.network(), rows, mcSamples, seed, includeScores, stop);
+            return batcher.predict(model.network(), rows, mcSamples, seed, includeScores, stop);
         } catch (InputOutOfRangeException e) {
             String where = "instances[" + e.row() + "][" + e.feature() + "]";
             throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
