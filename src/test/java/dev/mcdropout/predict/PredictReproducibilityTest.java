@@ -87,9 +87,11 @@ class PredictReproducibilityTest extends ServiceTestSupport {
             for (int client = 0; client < 8; client++) {
                 int c = client;
                 running.add(clients.submit(() -> {
-                    // Bounded: at most 200 requests each, and they stop when the main thread is done.
+                    // Bounded: at most 200 requests each, and they stop when the main thread is done. Never
+                    // mcSamples=100: a prediction batched with others (issue 12) is promised only to rounding,
+                    // and PredictBatchingTest checks that; bit for bit holds for what computes on its own.
                     for (int i = 0; i < 200 && !stop.get(); i++) {
-                        HttpResponse<String> r = postJson("/predict?mcSamples=" + (50 + 10 * c) + "&seed=" + (c * 1000 + i),
+                        HttpResponse<String> r = postJson("/predict?mcSamples=" + (51 + 10 * c) + "&seed=" + (c * 1000 + i),
                                 digitsBody(c * 50 + i % 40, 1 + (i + c) % 25));
                         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                         otherAnswers.incrementAndGet();
