@@ -153,6 +153,22 @@ stopped too: the service probes the connections of running predictions five time
 follows the same rules. Meters: `mcdropout.predict.in.flight`, `.queued`, `.rejected{reason}` and
 `.stopped{reason}` ([Operations](#operations)).
 
+**Batching.** Predictions admitted at the same time for the same model version, `mcSamples` and `include`
+run as one engine call over all their rows, and each gets its own rows' answers: many small requests cost
+the engine little more than one. Each row keeps its own request's seed (sent or drawn), so its masks are
+exactly those it draws alone, and its answer agrees with the answer it gets alone to the rounding bound of
+[Reproducibility](#reproducibility). The first prediction of a batch waits at most `predict.batch.window`
+(1 ms) for others, not at all when no other prediction is admitted, and no longer once every admitted
+prediction has reached the engine or the batch holds `predict.batch.max-rows` (64) rows or
+`predict.batch.max-row-samples` (100,000) rows × `mcSamples`; a bigger prediction runs on its own. Admission,
+deadline and disconnects hold for each prediction of a batch as for one alone: one that is stopped stops
+waiting at once (its rows are left out if the batch has not started) and answers its 503 while the batch
+computes on for the others; the batch's work stops only when every prediction in it is stopped. A row the
+model cannot compute with fails only its own request (the batch is computed again, each prediction on its
+own). Models with DropConnect share a weight mask per sample among all rows of a call, so they batch only
+predictions with the same seed. `predict.batch.enabled=false` switches batching off. Meters:
+`mcdropout.predict.batch.size` (predictions per engine call) and `mcdropout.predict.queue.time`.
+
 ### Reproducibility
 
 What a `seed` fixes, and how exactly (each point is what a test checks, no more):
@@ -170,8 +186,12 @@ What a `seed` fixes, and how exactly (each point is what a test checks, no more)
   identical request gets a bit-identical answer with 1, 2 or 4 predictor threads (`DropConnectTest`).
 - **The same request to the same service: bit-identical.** An identical request (model version, rows,
   `mcSamples`, seed) gets a byte-identical answer whatever `predict.threads` and while other clients
-  predict (`PredictReproducibilityTest`: twice, and ten times while 8 other clients predict). Identical rows
-  in one request get identical answers: each distinct row is computed once.
+  predict (`PredictReproducibilityTest`: twice, and ten times while 8 other clients predict), as long as it
+  computes on its own: a prediction [batched](#predict) with others that arrive at the same moment for the
+  same model version, `mcSamples` and `include` is computed in products of another shape, and agrees to
+  rounding, below (`PredictBatchingTest`: 1,000 random predictions from 16 concurrent clients against the
+  same requests sent again alone; `predict.batch.enabled=false` makes every prediction compute on its own).
+  Identical rows in one request get identical answers: each distinct row is computed once.
 - **Everything else: to rounding.** The matrix products are OpenBLAS's, which picks its kernels, and so the
   order of each sum, by CPU, matrix shape and thread count. A row sent alone or among other rows, with
   another `nd4j.threads`, or to a service on another machine, gets the same answer up to floating-point
@@ -853,6 +873,8 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.queued` | gauge: predictions waiting for a slot | |
 | `mcdropout.predict.rejected` | counter: predictions refused with 503 `busy` before they ran | `reason` = `queue_full` / `queue_timeout` |
 | `mcdropout.predict.stopped` | counter: predictions whose work was stopped | `reason` = `deadline` / `disconnected` |
+| `mcdropout.predict.batch.size` | distribution summary: predictions per engine call (1: it ran alone; [batching](#predict)) | |
+| `mcdropout.predict.queue.time` | timer: from a prediction reaching the engine to its batch's engine call starting | |
 | `mcdropout.model.active.version` | gauge | `model` |
 | `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
 | `mcdropout.model.loads` | counter: versions that are not active read from the store on demand ([Capacity](#capacity)) | `model` |
@@ -936,6 +958,10 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `predict.max-queued` | `64` | Predictions that may wait for admission; one more gets a 503 (`busy`) at once |
 | `predict.deadline` | `60s` | From a prediction's arrival to its answer; past it the work stops and the answer is 503 (`deadline-exceeded`) |
 | `predict.retry-after` | `1s` | `Retry-After` of those 503s |
+| `predict.batch.enabled` | `true` | Batch predictions admitted together for one model version, `mcSamples` and `include` into one engine call ([Predict](#predict)); `false`: each computes on its own |
+| `predict.batch.window` | `1ms` | Longest the first prediction of a batch waits for others (0 to 100ms; 0 switches batching off); no wait when no other prediction is admitted |
+| `predict.batch.max-rows` | `64` | Most rows of one batch; a prediction with more runs on its own |
+| `predict.batch.max-row-samples` | `100000` | Most rows × `mcSamples` of one batch; a prediction with more runs on its own |
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |
 | `startup.train-default-model` | `true` | Train `default-model` on the bundled digits data when the store is empty |
 | `startup.seed` | `1` | Seed of that training |

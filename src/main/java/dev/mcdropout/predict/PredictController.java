@@ -40,9 +40,9 @@ public class PredictController {
                     and returns per row the mean and population standard deviation of each class probability, the \
                     predictive entropy, the mutual information and the variation ratio (natural logarithms). \
                     mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). A row's dropout \
-                    masks depend only on the seed and the row's own values: the same request gets the same answer \
-                    bit for bit, and a row sent with other rows, or to another machine, the same answer to \
-                    floating-point rounding (within 1e-5). Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
+                    masks depend only on the seed and the row's own values: the same request computed on its own gets the \
+                    same answer bit for bit, and a row sent with other rows, batched with other requests that arrive \
+                    at the same moment, or to another machine, the same answer to floating-point rounding (within 1e-5). Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
                     mcdropout.limits.max-rows (10000), rows x mcSamples <= mcdropout.limits.max-row-samples (10^7), \
                     body <= mcdropout.limits.max-predict-body (16 MiB).""",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
