@@ -110,7 +110,6 @@ final class PredictBatcher {
                 } else {
                     if (batch != null) {
                         close(batch);
-                        LockSupport.unpark(batch.leader);
                     }
                     batch = new Batch(key, Thread.currentThread());
                     batch.members.add(me);
@@ -121,8 +120,6 @@ final class PredictBatcher {
                 lock.unlock();
             }
             if (batch.leader != Thread.currentThread()) {
-                // Wake the leader: it goes as soon as the batch is full or nobody else is on the way.
-                LockSupport.unpark(batch.leader);
                 return follow(key, me);
             }
             return lead(batch, me);
@@ -136,16 +133,19 @@ final class PredictBatcher {
         return inside.get();
     }
 
-    /** Waits for the batch to fill (within the window), computes it, hands out the answers, returns its own. */
+    /**
+     * Waits for the batch to fill (within the window), computes it, hands out the answers, returns its own. The
+     * wait yields rather than parks: a window is shorter than a parked thread's wake-up on a busy machine, and
+     * the threads the leader waits for (those still reading their requests) get the core meanwhile.
+     */
     private List<Uncertainty> lead(Batch batch, Member me) {
         long until = me.arrival + windowNanos;
-        boolean interrupted = false;
         List<Member> members;
         while (true) {
             lock.lock();
             try {
-                long left = until - System.nanoTime();
-                if (batch.closed || left <= 0 || me.stop.getAsBoolean() || inside.get() >= admitted.getAsInt()) {
+                if (batch.closed || until - System.nanoTime() <= 0 || me.stop.getAsBoolean()
+                        || inside.get() >= admitted.getAsInt()) {
                     close(batch);
                     members = List.copyOf(batch.members);
                     break;
@@ -153,11 +153,7 @@ final class PredictBatcher {
             } finally {
                 lock.unlock();
             }
-            LockSupport.parkNanos(this, Math.max(1, until - System.nanoTime()));
-            interrupted |= Thread.interrupted();
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+            Thread.yield();
         }
         List<Member> live = new ArrayList<>(members.size());
         try {
@@ -363,7 +359,7 @@ final class PredictBatcher {
         }
     }
 
-    /** Members of one engine call; the leader is the thread that opened it and computes it. */
+    /** Members of one engine call; the leader is the thread that opened it, waits for the others and computes it. */
     private static final class Batch {
         final Key key;
         final Thread leader;
