@@ -159,7 +159,7 @@ the engine little more than one. Each row keeps its own request's seed (sent or 
 exactly those it draws alone, and its answer agrees with the answer it gets alone to the rounding bound of
 [Reproducibility](#reproducibility). The first prediction of a batch waits at most `predict.batch.window`
 (1 ms) for others, not at all when no other prediction is admitted, and no longer once every admitted
-prediction has reached the engine or the batch holds `predict.batch.max-rows` (64) rows or
+prediction has joined the batch or the batch holds `predict.batch.max-rows` (64) rows or
 `predict.batch.max-row-samples` (100,000) rows × `mcSamples`; a bigger prediction runs on its own. Admission,
 deadline and disconnects hold for each prediction of a batch as for one alone: one that is stopped stops
 waiting at once (its rows are left out if the batch has not started) and answers its 503 while the batch

@@ -13,7 +13,8 @@
 # its process over the run, from /proc, divided by the requests answered; on a machine that other work shares,
 # req/s measures the share of the cores a process gets as much as its cost, CPU time per request its cost) and leaves raw output in OUT (default target/batch-load).
 # Needs wrk, curl, python3 and the jar (./mvnw -B -DskipTests package).
-# Usage: docs/tools/batch-load.sh [seconds per run, default 15]
+# Usage: docs/tools/batch-load.sh [seconds per run, default 15]; ON_SETTING=false runs the same with batching
+# off in both (an A/A run: how far apart two identical servers measure on this machine).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -34,7 +35,7 @@ start() {  # port batching
     --mcdropout.predict.batch.enabled="$2" > "$OUT/server-$1.log" 2>&1 &
   echo $!
 }
-SERVER_ON=$(start "$ON" true)
+SERVER_ON=$(start "$ON" "${ON_SETTING:-true}")  # ON_SETTING=false: an A/A run, both without batching
 SERVER_OFF=$(start "$OFF" false)
 trap 'kill $SERVER_ON $SERVER_OFF 2>/dev/null || true; wait $SERVER_ON $SERVER_OFF 2>/dev/null || true' EXIT
 for port in "$ON" "$OFF"; do
@@ -52,8 +53,11 @@ json.dump({"name": "seed784", "dataset": {"features": rows, "labels": labels},
           open(f"{out}/train-seed.json", "w"))
 json.dump({"instances": [rows[0]]}, open(f"{out}/one-row.json", "w"))
 PY
-curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/train-seed.json" \
-  "http://127.0.0.1:$ON/train?wait=true" > "$OUT/seed-job.json"
+# Both servers train (the same work, so that neither JIT has seen more of the code), the first's model serves.
+for port in "$ON" "$OFF"; do
+  curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/train-seed.json" \
+    "http://127.0.0.1:$port/train?wait=true" > "$OUT/seed-job-$port.json"
+done
 curl -sf -o "$OUT/load784.zip" "http://127.0.0.1:$ON/models/seed784/versions/1/artifact"
 for port in "$ON" "$OFF"; do
   curl -sf -H 'Content-Type: application/zip' --data-binary @"$OUT/load784.zip" \

@@ -33,8 +33,10 @@ import java.util.function.IntSupplier;
  *
  * <p>No thread of its own and no hand-off: the first prediction of a batch (the leader) waits up to
  * {@code window} on its own request thread for others (not at all when no other prediction is admitted, and
- * no longer once every admitted prediction is here or the batch is full), then computes the batch; the others
- * wait for their rows' answers. Each keeps its own stop signal (deadline, disconnect): a stopped prediction
+ * no longer once every admitted prediction has joined its batch or the batch is full), then computes the batch;
+ * the others wait for their rows' answers. While it waits for predictions that are still computing, reading
+ * their bodies or answering, the cores are busy with them: the wait costs latency, not throughput, and a closed
+ * loop of clients settles into batches as large as the predictions admitted (docs/performance.md). Each keeps its own stop signal (deadline, disconnect): a stopped prediction
  * stops waiting at once (within {@link #POLL_NANOS}) and its rows are left out if the batch has not started;
  * the engine stops only when every prediction of the batch is stopped. A batch that fails (a value out of
  * range, a non-finite result) takes nobody down: each of its predictions is computed again on its own, so each
@@ -145,7 +147,7 @@ final class PredictBatcher {
             lock.lock();
             try {
                 if (batch.closed || until - System.nanoTime() <= 0 || me.stop.getAsBoolean()
-                        || inside.get() >= admitted.getAsInt()) {
+                        || batch.members.size() >= admitted.getAsInt()) {
                     close(batch);
                     members = List.copyOf(batch.members);
                     break;

@@ -55,6 +55,7 @@ public class PredictService {
     private static final long MAX_DRAWN_SEED = 1L << 53;
 
     private final ModelRegistry registry;
+    private final MonteCarloPredictor predictor;
     private final PredictBatcher batcher;
     private final McDropoutProperties properties;
     private final McDropoutMetrics metrics;
@@ -70,11 +71,12 @@ public class PredictService {
         this.json = json;
         this.disconnects = disconnects;
         this.registry = registry;
+        this.predictor = predictor;
         this.properties = properties;
         this.metrics = metrics;
         this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
         int slots = properties.predict().maxConcurrent();
-        // Admitted predictions that have not reached the engine yet may still join a batch.
+        // A batch stops waiting for others once every admitted prediction has joined it.
         this.batcher = new PredictBatcher(predictor, batching, meters, () -> slots - admission.availablePermits());
         metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
