@@ -53,15 +53,15 @@ final class PredictBatcher {
     private final long windowNanos;
     private final DistributionSummary batchSize;
     private final Timer queueTime;
-    /** Predictions inside {@link #predict}, waiting or computing; the others admitted may still join a batch. */
+    /** Predictions inside {@link #predict}, waiting or computing (tests wait on it to order their requests). */
     private final AtomicInteger inside = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     /** Batches still taking members, by what their members share. Guarded by {@link #lock}. */
     private final Map<Key, Batch> open = new HashMap<>();
 
     /**
-     * @param admitted how many predictions are admitted now (PredictService's slots taken): the ones not yet
-     *                 here are those that might still join a batch
+     * @param admitted how many predictions are admitted now (PredictService's slots taken): once a batch holds
+     *                 as many, no other prediction can join it before one more is admitted
      */
     PredictBatcher(MonteCarloPredictor predictor, PredictBatchProperties settings, MeterRegistry registry,
                    IntSupplier admitted) {
