@@ -59,7 +59,7 @@ public final class PredictDtos {
             @Schema(description = "Class labels, in the order of mean and std", example = "[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]")
             List<String> classes,
             List<Prediction> predictions,
-            @Schema(description = "With mcSamples=auto: its settings (mcSamples is then the most passes any row took); absent otherwise", nullable = true)
+            @Schema(description = "With mcSamples=auto: its settings (mcSamples is then the most passes any row took); absent otherwise")
             @JsonInclude(JsonInclude.Include.NON_NULL) Adaptive adaptive) {
     }
 }

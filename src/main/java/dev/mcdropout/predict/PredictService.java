@@ -62,7 +62,10 @@ public class PredictService {
     /** The value of {@code mcSamples} that asks for adaptive sampling. */
     public static final String AUTO = "auto";
 
-    /** Bounds of {@code tolerance}: below the lower one every row would run to maxSamples anyway. */
+    /**
+     * Bounds of {@code tolerance} (written out in its problem's detail): below the lower one every row would run
+     * to maxSamples anyway, above the upper one every row stops at minSamples.
+     */
     static final double MIN_TOLERANCE = 1e-4;
     static final double MAX_TOLERANCE = 0.5;
 
@@ -179,7 +182,7 @@ public class PredictService {
         double tol = tolerance == null ? AdaptiveSampling.DEFAULT_TOLERANCE : tolerance;
         if (!(tol >= MIN_TOLERANCE && tol <= MAX_TOLERANCE)) {
             throw invalidParameter("tolerance", "parameter 'tolerance' is the standard error of a mean probability "
-                    + "at which a row stops, from " + MIN_TOLERANCE + " to " + MAX_TOLERANCE + ", got " + tolerance);
+                    + "at which a row stops, from 0.0001 to 0.5, got " + tolerance);
         }
         if (minSamples != null && (minSamples < 2 || minSamples > maxAllowed)) {
             throw invalidParameter("minSamples", "parameter 'minSamples' must be from 2 (a standard error needs two "
@@ -197,6 +200,10 @@ public class PredictService {
         int max = maxSamples != null ? maxSamples
                 : Math.min(maxAllowed, Math.max(AdaptiveSampling.DEFAULT_MAX_SAMPLES, minSamples == null ? 0 : minSamples));
         int min = minSamples != null ? minSamples : Math.min(AdaptiveSampling.DEFAULT_MIN_SAMPLES, max);
+        if (max < 2) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
+                    "mcSamples=auto needs at least 2 passes a row, and only " + maxAllowed + " are allowed");
+        }
         if (min > max) {
             throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
                     "parameter 'minSamples' (" + min + ") must not exceed 'maxSamples' (" + max + ")",
