@@ -79,7 +79,7 @@ public class PredictController {
                     example = "0.01")
             @RequestParam(required = false) Double tolerance,
             @Parameter(description = "mcSamples=auto: passes every row takes before the first check; 2 to "
-                    + "mcdropout.limits.max-mc-samples, default 25 (or maxSamples if smaller)", example = "25")
+                    + "mcdropout.limits.max-mc-samples, default 50 (or maxSamples if smaller)", example = "50")
             @RequestParam(required = false) Integer minSamples,
             @Parameter(description = "mcSamples=auto: passes after which a row stops whatever its standard error; "
                     + "minSamples to mcdropout.limits.max-mc-samples, default 800 (or minSamples if larger); rows x "

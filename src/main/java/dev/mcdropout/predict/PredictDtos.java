@@ -47,7 +47,7 @@ public final class PredictDtos {
     @Schema(name = "AdaptiveSampling", description = "The settings of mcSamples=auto that this answer used; send them back with the seed to reproduce it")
     public record Adaptive(
             @Schema(description = "A row stopped once the standard error of each of its mean probabilities was below this", example = "0.01") double tolerance,
-            @Schema(description = "Passes every row took before the first check", example = "25") int minSamples,
+            @Schema(description = "Passes every row took before the first check", example = "50") int minSamples,
             @Schema(description = "Passes after which a row stopped whatever its standard error", example = "800") int maxSamples) {
     }
 

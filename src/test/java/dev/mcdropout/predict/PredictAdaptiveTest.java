@@ -107,7 +107,7 @@ class PredictAdaptiveTest extends ServiceTestSupport {
     @Test
     void theDefaultsAreDocumentedAndAToleranceAloneAlsoAsksForAuto() throws Exception {
         JsonNode defaults = json(postJson("/predict?mcSamples=auto&seed=1", digitsBody(0, 2)));
-        assertThat(defaults.get("adaptive").toString()).isEqualTo("{\"tolerance\":0.01,\"minSamples\":25,\"maxSamples\":800}");
+        assertThat(defaults.get("adaptive").toString()).isEqualTo("{\"tolerance\":0.01,\"minSamples\":50,\"maxSamples\":800}");
         JsonNode typed = json(postJson("/predict?seed=1&tolerance=0.01", digitsBody(0, 2)));
         assertThat(typed.get("predictions")).isEqualTo(defaults.get("predictions"));
         // A bound given alone moves the other default out of its way.
