@@ -41,6 +41,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * has passes of its own, {@link DropConnectPass}, with one weight mask per sample and layer from a
  * {@link WeightMaskSource}.
  *
+ * <p>Adaptive sampling ({@link #predictAdaptive}) runs the same passes in rounds of sample indices
+ * {@code [k, k')} over the rows that have not yet met their tolerance, merging each round into per-row running
+ * statistics ({@link RowMoments}); since a row's masks are keyed on its sample indices, its answer is the fixed
+ * answer of its own sample count.
+ *
  * <p>What is reproducible, and how exactly:
  * <ul>
  *   <li>a row's masks are a pure function of {@code (seed, sample, site, row key)}, the row key being a hash
