@@ -42,7 +42,8 @@ public class ClientCheck {
                 "digits has an active version: " + digits);
 
         List<List<Double>> rows = json.readValue(Files.readString(work.resolve("rows.json")), new TypeReference<>() { });
-        PredictResponse predicted = new PredictApi(client).predict(new PredictRequest().instances(rows), 100, 7L, null, null);
+        PredictResponse predicted = new PredictApi(client).predict(new PredictRequest().instances(rows), 100, 7L, null, null,
+                null, null, null);
         check(predicted.getMcSamples() == 100 && predicted.getSeed() == 7L, "mcSamples 100 and seed 7 echoed");
         check(predicted.getPredictions().size() == rows.size(), "one prediction per row");
         Map<String, Object> out = new LinkedHashMap<>();
@@ -54,6 +55,12 @@ public class ClientCheck {
         out.put("predictiveEntropy", predicted.getPredictions().stream().map(Prediction::getPredictiveEntropy).toList());
         out.put("mutualInformation", predicted.getPredictions().stream().map(Prediction::getMutualInformation).toList());
         Files.writeString(work.resolve("prediction-java.json"), json.writeValueAsString(out));
+        // Adaptive sampling through the typed parameters: mcSamples absent, a tolerance given.
+        PredictResponse adaptive = new PredictApi(client).predict(new PredictRequest().instances(rows), null, 7L, null,
+                null, 0.01, 10, 80);
+        check(adaptive.getAdaptive() != null && adaptive.getAdaptive().getMaxSamples() == 80, "adaptive settings echoed");
+        check(adaptive.getPredictions().stream().allMatch(x -> x.getSamplesUsed() >= 10 && x.getSamplesUsed() <= 80
+                && (x.getStandardError() < 0.01 || x.getSamplesUsed() == 80)), "samplesUsed within [10, 80]");
 
         TrainingJob job = new TrainingApi(client).trainFromCsv(work.resolve("train.csv").toFile(), "client-java", true, null, "digit",
                 "{\"hiddenLayers\": [64], \"dropout\": 0.2, \"epochs\": 100, \"seed\": 3}", true);
@@ -65,7 +72,7 @@ public class ClientCheck {
         @SuppressWarnings("unchecked")
         List<String> labels = (List<String>) test.get("labels");
         PredictResponse trained = new PredictApi(client).predict(new PredictRequest().instances(testRows), 30, 3L,
-                "client-java:" + job.getModel().getVersion(), null);
+                "client-java:" + job.getModel().getVersion(), null, null, null, null);
         long right = 0;
         for (int i = 0; i < labels.size(); i++) {
             right += trained.getPredictions().get(i).getPredictedClass().equals(labels.get(i)) ? 1 : 0;
@@ -73,7 +80,7 @@ public class ClientCheck {
         check(right >= 0.6 * labels.size(), "trained model right on at least 60% of held-out rows: " + right + "/" + labels.size());
 
         try {
-            new PredictApi(client).predict(new PredictRequest().instances(rows), 10, 1L, "no-such-model", null);
+            new PredictApi(client).predict(new PredictRequest().instances(rows), 10, 1L, "no-such-model", null, null, null, null);
             throw new AssertionError("predict with an unknown model did not fail");
         } catch (ApiException e) {
             check(e.getCode() == 404, "unknown model is a 404, got " + e.getCode());

@@ -41,6 +41,13 @@ def main(base, api_key, work):
             "mutualInformation": [x.mutual_information for x in p],
         }))
 
+        # Adaptive sampling through the typed parameters: mcSamples absent, a tolerance given.
+        adaptive = PredictApi(client).predict(PredictRequest(instances=rows), seed=7, tolerance=0.01, min_samples=10,
+                                              max_samples=80)
+        check(adaptive.adaptive is not None and adaptive.adaptive.max_samples == 80, "adaptive settings echoed")
+        check(all(10 <= x.samples_used <= 80 and (x.standard_error < 0.01 or x.samples_used == 80)
+                  for x in adaptive.predictions), "samplesUsed within [10, 80]")
+
         csv = work / "train.csv"
         job = TrainingApi(client).train_from_csv(
             data=(csv.name, csv.read_bytes()), name="client-python", wait=True, activate=True,

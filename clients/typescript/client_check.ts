@@ -37,6 +37,14 @@ async function main(base: string, apiKey: string, work: string): Promise<void> {
     mutualInformation: p.map((x) => x.mutualInformation),
   }));
 
+  // Adaptive sampling through the typed parameters: mcSamples absent, a tolerance given.
+  const adaptive = await new PredictApi(config).predict({
+    predictRequest: { instances: rows }, seed: 7, tolerance: 0.01, minSamples: 10, maxSamples: 80,
+  });
+  check(adaptive.adaptive?.maxSamples === 80, "adaptive settings echoed");
+  check((adaptive.predictions ?? []).every((x) => (x.samplesUsed ?? 0) >= 10 && (x.samplesUsed ?? 0) <= 80
+    && ((x.standardError ?? 1) < 0.01 || x.samplesUsed === 80)), "samplesUsed within [10, 80]");
+
   const csv = new Blob([readFileSync(join(work, "train.csv"))], { type: "text/csv" });
   const job = await new TrainingApi(config).trainFromCsv({
     data: csv, name: "client-typescript", wait: true, activate: true,

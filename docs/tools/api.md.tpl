@@ -85,10 +85,11 @@ first two rows of the bundled digits data, a 0 and a 1).
 
 | Query parameter | Meaning |
 |---|---|
-| `mcSamples` | Stochastic forward passes with dropout on. Absent or `0`: one deterministic pass (all `std` 0, `mutualInformation` 0). At most 10,000. |
+| `mcSamples` | Stochastic forward passes with dropout on. Absent or `0`: one deterministic pass (all `std` 0, `mutualInformation` 0). At most 10,000. `auto`: as many passes per row as it needs, see [Adaptive sampling](#adaptive-sampling-mcsamplesauto). |
 | `seed` | Seed of the dropout masks, any 64-bit integer. Absent: one is drawn and returned in the answer, so any answer can be reproduced. |
 | `model` | `NAME` or `NAME:VERSION`. Absent: the active version of the default model (`mcdropout.default-model`, `digits`). |
 | `include` | `scores` adds `scoresMean` / `scoresStd`, the same statistics of the raw class scores. |
+| `tolerance`, `minSamples`, `maxSamples` | Settings of `mcSamples=auto` ([below](#adaptive-sampling-mcsamplesauto)); a 400 with a fixed `mcSamples`. |
 
 Per row: `mean` and `std` are the mean and population standard deviation of each class's softmax
 probability over the passes (in the order of `classes`); `predictedClass` is the label with the highest
@@ -168,6 +169,54 @@ model cannot compute with fails only its own request (the batch is computed agai
 own). Models with DropConnect share a weight mask per sample among all rows of a call, so they batch only
 predictions with the same seed. `predict.batch.enabled=false` switches batching off. Meters:
 `mcdropout.predict.batch.size` (predictions per engine call) and `mcdropout.predict.queue.time`.
+`mcSamples=auto` predictions are not batched: they run on their own.
+
+### Adaptive sampling (`mcSamples=auto`)
+
+How many passes a row needs depends on the row: the passes over a clear digit agree to a few thousandths
+after a few dozen, those over a hard one keep disagreeing. With `mcSamples=auto` the service decides per
+row. Every row gets `minSamples` passes; then, round by round, the passes of the rows still running are
+doubled, up to `maxSamples` (with the defaults: 50, 100, 200, 400, 800). A row leaves after the first round
+at whose end the **standard error of every class's mean probability**, `std / sqrt(n - 1)` over its `n`
+passes, is below `tolerance`; rows that stopped are left out of the later rounds, the others are computed
+together.
+
+| Query parameter | Meaning | Default | Bounds |
+|---|---|---|---|
+| `tolerance` | standard error of a mean class probability below which a row stops (0.01: each mean within about ±0.02 at 95% confidence) | `0.01` | 0.0001 to 0.5 |
+| `minSamples` | passes every row takes before the first check | `50` (or `maxSamples`, if smaller) | 2 to `limits.max-mc-samples` |
+| `maxSamples` | passes after which a row stops whatever its standard error | `800` (or `minSamples`, if larger) | `minSamples` to `limits.max-mc-samples` |
+
+Each row's answer adds `samplesUsed` (its passes) and `standardError` (the largest standard error of its
+mean probabilities, below `tolerance` unless the row stopped at `maxSamples`); `mcSamples` in the answer is
+the most passes any row took and `adaptive` echoes the settings. The first row below is a clear 0, the second
+the hard row 1,119 from above:
+
+@@ curl -s -X POST 'http://localhost:8080/predict?mcSamples=auto&seed=7' -H 'Content-Type: application/json' -d '{"instances": [$ROW, [0,0,3,11,14,12,3,0,0,2,13,10,4,10,12,0,0,2,11,2,0,9,9,0,0,0,0,3,10,10,1,0,0,0,7,16,16,2,0,0,0,0,3,0,14,3,0,0,0,0,0,1,13,2,0,0,0,3,7,14,5,0,0,0]]}'
+
+- **What a row's answer is.** A row's passes are the passes `0 .. samplesUsed - 1` of the seed, the same that
+  `mcSamples=samplesUsed` draws, so its answer is that fixed answer (to the rounding bound below; tested),
+  and, since masks depend on the row alone, the same whichever rows share the request and its rounds: a row
+  alone and among others stops at the same check with the same numbers to rounding (`PredictAdaptiveTest`).
+  The same request and seed give the same answer byte for byte. (A standard error that lies within rounding
+  of `tolerance` at a check could stop a row one round apart in two compositions; no test has met one.)
+- **What it saves.** On the held-out digits rows, three rows in four stop at the first check and the average
+  row takes about a seventh of `maxSamples`; wrong and unsure rows take most of the passes
+  ([performance.md](performance.md#adaptive-monte-carlo-issue-12)).
+- **What it does not promise.** The standard error is estimated from the passes themselves: a row whose
+  passes disagree only rarely can show no spread in its first `minSamples` passes and stop there with a
+  mean further from the many-pass mean than the tolerance suggests. `minSamples` bounds how rare (the
+  measured effect is in performance.md); raise it for rows where that matters.
+- **Limits.** A request is budgeted for its worst case: rows × `maxSamples` ≤ `limits.max-row-samples`
+  (a 400 naming `maxSamples` otherwise), `maxSamples` ≤ `limits.max-mc-samples`; admission, deadline and
+  client disconnects work as for any prediction. Out-of-range settings are 400 problems that name the
+  parameter (`errors`).
+- **Generated clients.** The OpenAPI document declares `mcSamples` an integer, so that generated clients keep
+  an integer parameter there; they ask for `auto` by leaving `mcSamples` out and giving `tolerance`,
+  `minSamples` or `maxSamples` (any of them without `mcSamples` means `auto`). Java clients generated from
+  this version of the document have these three parameters at the end of `predict(...)`.
+- **Open Inference Protocol.** `auto` is for `POST /predict` only: OIP's `mc_samples` stays an integer
+  (a per-row sample count would be an output tensor that OIP clients do not expect).
 
 ### Reproducibility
 
@@ -866,7 +915,7 @@ The service's own meters, all prefixed `mcdropout`:
 |---|---|---|
 | `mcdropout.predict.latency` | timer (with histogram) | `model`, `outcome` = `success` / `client_error` / `server_error` |
 | `mcdropout.predict.rows` | distribution summary: rows per request | `model` |
-| `mcdropout.predict.mc.samples` | distribution summary: `mcSamples` per request | `model` |
+| `mcdropout.predict.mc.samples` | distribution summary: `mcSamples` per request (with `mcSamples=auto`, the most passes a row took) | `model` |
 | `mcdropout.predict.predictive.entropy` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.predict.mutual.information` | distribution summary per predicted row, nats | `model` |
 | `mcdropout.predict.in.flight` | gauge: predictions admitted and computing | |

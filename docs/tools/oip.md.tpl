@@ -28,7 +28,7 @@ Carlo passes, as the query parameters of `/predict` do:
 
 | Parameter | Meaning |
 |---|---|
-| `mc_samples` | integer, stochastic passes with dropout on; absent or 0: one deterministic pass; at most `mcdropout.limits.max-mc-samples` (10,000) |
+| `mc_samples` | integer, stochastic passes with dropout on; absent or 0: one deterministic pass; at most `mcdropout.limits.max-mc-samples` (10,000). Adaptive sampling (`mcSamples=auto`) is for `POST /predict` only ([api.md](api.md#adaptive-sampling-mcsamplesauto)) |
 | `seed` | integer, any 64-bit; absent: one is drawn and returned |
 
 Other parameters are ignored. The response echoes the request's `id`, names `model_name` and

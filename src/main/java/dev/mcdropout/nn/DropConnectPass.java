@@ -3,7 +3,6 @@ package dev.mcdropout.nn;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -83,12 +82,13 @@ final class DropConnectPass {
     }
 
     /**
-     * Per row of {@code x} (standardised, distinct rows), the statistics of {@code samples >= 1} stochastic
-     * passes of {@code network}, which has DropConnect and no batch norm (fold it first: {@link Network#folded}).
+     * Per row of {@code x} (standardised, distinct rows), the statistics of the {@code samples >= 1} stochastic
+     * passes {@code [firstSample, firstSample + samples)} of {@code network}, which has DropConnect and no batch
+     * norm (fold it first: {@link Network#folded}).
      */
-    static List<Uncertainty> predict(Network network, INDArray x, long[] rowKeys, int samples, MaskSource masks,
-                                     WeightMaskSource weightMasks, boolean includeScores, ParallelSamples parallel,
-                                     NativeBufferPool pool, long chunkElements) {
+    static MonteCarloStatistics fold(Network network, INDArray x, long[] rowKeys, int firstSample, int samples,
+                                     MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
+                                     ParallelSamples parallel, NativeBufferPool pool, long chunkElements) {
         if (network.hasBatchNorm() || !network.hasDropConnect()) {
             throw new IllegalArgumentException("expected a DropConnect network with its batch norm folded");
         }
@@ -102,15 +102,16 @@ final class DropConnectPass {
                 chunkElements);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, first), chunkElements);
         double[] outputBias = network.biasValues(network.layerCount() - 1);
+        int end = firstSample + samples;
         try {
-            for (int from = 0; from < samples; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), outputBias);
+            for (int from = firstSample; from < end; from += perChunk) {
+                stats.accept(pass.scores(from, Math.min(end, from + perChunk)), outputBias);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
         }
-        return stats.result(false);
+        return stats;
     }
 
     /**

@@ -1,11 +1,14 @@
 package dev.mcdropout.nn;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -37,6 +40,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * prediction mode is a fixed affine map, folded into its layer's weights and bias); a network with DropConnect
  * has passes of its own, {@link DropConnectPass}, with one weight mask per sample and layer from a
  * {@link WeightMaskSource}.
+ *
+ * <p>Adaptive sampling ({@link #predictAdaptive}) runs the same passes in rounds of sample indices
+ * {@code [k, k')} over the rows that have not yet met their tolerance, merging each round into per-row running
+ * statistics ({@link RowMoments}); since a row's masks are keyed on its sample indices, its answer is the fixed
+ * answer of its own sample count.
  *
  * <p>What is reproducible, and how exactly:
  * <ul>
@@ -215,8 +223,9 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
-        return distinct.expand(predictDistinct(network, standardized(network, distinct), distinct.keys(), samples,
-                masks, weightMasks, includeScores, stop));
+        INDArray x = standardized(network, distinct);
+        Folded folded = fold(network, x, distinct.keys(), 0, samples, masks, weightMasks, includeScores, stop);
+        return distinct.expand(folded.stats().result(folded.deterministic()));
     }
 
     /**
@@ -253,11 +262,87 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType(), rowSeeds);
-        return distinct.expand(predictDistinct(network, standardized(network, distinct), distinct.keys(), samples,
-                MaskSource.seeded(distinct.seeds()), null, includeScores, stop));
+        INDArray x = standardized(network, distinct);
+        Folded folded = fold(network, x, distinct.keys(), 0, samples, MaskSource.seeded(distinct.seeds()), null,
+                includeScores, stop);
+        return distinct.expand(folded.stats().result(folded.deterministic()));
     }
 
-    /** The distinct rows standardised; a value out of range is reported at its first row in the request. */
+    /**
+     * Adaptive Monte Carlo: per row of {@code raw}, as many passes as {@code plan} asks for that row, with masks
+     * drawn from {@code seed} as in {@link #predict(Network, RowMatrix, int, long, boolean, BooleanSupplier)}.
+     */
+    public List<AdaptiveUncertainty> predictAdaptive(Network network, RowMatrix raw, AdaptiveSampling plan, long seed,
+                                                     boolean includeScores, BooleanSupplier stop) {
+        return predictAdaptive(network, raw, plan, MaskSource.seeded(seed), WeightMaskSource.seeded(seed),
+                includeScores, stop);
+    }
+
+    /**
+     * Adaptive Monte Carlo: the rows are run in rounds ({@link AdaptiveSampling}); a round draws the passes
+     * {@code [k, k')} for the rows still in it, each row's passes are merged into its running statistics
+     * ({@link RowMoments}), and a row leaves once the standard error of each of its mean probabilities is below
+     * the tolerance, or at {@code maxSamples}. A row's masks are keyed on its sample index and values, never on
+     * its position, so it draws the same passes whichever rows share its rounds: its answer is the fixed answer
+     * of {@code samples = samplesUsed} (to rounding, the products being of other shapes), and its stopping point
+     * is the same unless a standard error lies within rounding of the tolerance. A network without anything
+     * stochastic stops every row at {@code minSamples} passes, computed as one.
+     */
+    public List<AdaptiveUncertainty> predictAdaptive(Network network, RowMatrix raw, AdaptiveSampling plan,
+                                                     MaskSource masks, WeightMaskSource weightMasks,
+                                                     boolean includeScores, BooleanSupplier stop) {
+        if (raw.rows() == 0) {
+            throw new IllegalArgumentException("expected at least one row");
+        }
+        if (raw.columns() != network.inputs()) {
+            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
+        }
+        DistinctRows distinct = DistinctRows.of(raw, network.dataType());
+        INDArray x = standardized(network, distinct);
+        long[] keys = distinct.keys();
+        RowMoments[] moments = new RowMoments[keys.length];
+        boolean deterministic = false;
+        int[] active = IntStream.range(0, keys.length).toArray();
+        for (int drawn = 0; active.length > 0; ) {
+            int next = plan.nextCheck(drawn);
+            INDArray rows = active.length == keys.length ? x : x.getRows(active);
+            long[] rowKeys = new long[active.length];
+            for (int i = 0; i < active.length; i++) {
+                rowKeys[i] = keys[active[i]];
+            }
+            Folded round = fold(network, rows, rowKeys, drawn, next - drawn, masks, weightMasks, includeScores, stop);
+            int[] staying = new int[active.length];
+            int stay = 0;
+            for (int i = 0; i < active.length; i++) {
+                int r = active[i];
+                RowMoments m = round.stats().row(i);
+                moments[r] = moments[r] == null ? m : moments[r].merge(m);
+                if (!round.deterministic() && next < plan.maxSamples()
+                        && !(moments[r].standardError() < plan.tolerance())) {
+                    staying[stay++] = r;
+                }
+            }
+            deterministic = round.deterministic();
+            active = Arrays.copyOf(staying, stay);
+            drawn = next;
+        }
+        List<AdaptiveUncertainty> answers = new ArrayList<>(keys.length);
+        for (RowMoments m : moments) {
+            answers.add(deterministic
+                    ? new AdaptiveUncertainty(m.summary(true), plan.minSamples(), 0.0)
+                    : new AdaptiveUncertainty(m.summary(false), (int) m.passes(), m.standardError()));
+        }
+        int[] indexOf = distinct.indexOf();
+        List<AdaptiveUncertainty> out = new ArrayList<>(indexOf.length);
+        boolean[] handedOut = new boolean[answers.size()];
+        for (int index : indexOf) {
+            out.add(handedOut[index] ? answers.get(index).copy() : answers.get(index));
+            handedOut[index] = true;
+        }
+        return out;
+    }
+
+    /** The distinct rows standardised, or the out-of-range problem named by its row in the request. */
     private static INDArray standardized(Network network, DistinctRows distinct) {
         try {
             return network.standardizedMatrix(distinct.rows());
@@ -268,9 +353,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
     }
 
-    private List<Uncertainty> predictDistinct(Network network, INDArray x, long[] rowKeys, int samples,
-                                              MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
-                                              BooleanSupplier stop) {
+    /**
+     * Statistics of the passes {@code [firstSample, firstSample + samples)} over the rows of {@code x}
+     * (standardised, distinct, keys {@code rowKeys}), folded in sample order; {@code deterministic}: the network
+     * has nothing stochastic (or {@code samples == 0}) and one test-mode pass stands for all of them. A row's
+     * passes depend only on their sample indices, so disjoint ranges of one row can be folded apart and merged
+     * ({@link RowMoments}).
+     */
+    private Folded fold(Network network, INDArray x, long[] rowKeys, int firstSample, int samples,
+                        MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
+                        BooleanSupplier stop) {
         if (samples > 0 && (network.hasBatchNorm() || network.hasDropConnect())) {
             // Monte Carlo passes keep batch norm in prediction mode, a fixed affine map folded into the weights;
             // DropConnect draws weight masks per sample and has passes of its own (stop is asked before them).
@@ -279,8 +371,8 @@ public final class MonteCarloPredictor implements AutoCloseable {
                 if (stop.getAsBoolean()) {
                     throw new PredictionStoppedException();
                 }
-                return DropConnectPass.predict(network, x, rowKeys, samples, masks, weightMasks, includeScores,
-                        parallel, buffers, chunkElements);
+                return new Folded(DropConnectPass.fold(network, x, rowKeys, firstSample, samples, masks,
+                        weightMasks, includeScores, parallel, buffers, chunkElements), false);
             }
         }
         int rows = (int) x.rows();
@@ -290,7 +382,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (samples == 0 || firstSite < 0) {
             // No randomness: every pass would be this one, so the spread is exactly zero.
             stats.accept(network.forward(x, null).scores(), null);
-            return stats.result(true);
+            return new Folded(stats, true);
         }
 
         if (stop.getAsBoolean()) {
@@ -298,15 +390,20 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
         Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
+        int end = firstSample + samples;
         try {
-            for (int from = 0; from < samples; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias);
+            for (int from = firstSample; from < end; from += perChunk) {
+                stats.accept(pass.scores(from, Math.min(end, from + perChunk)), pass.outputBias);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
         }
-        return stats.result(false);
+        return new Folded(stats, false);
+    }
+
+    /** Folded passes; {@code deterministic}: one test-mode pass that stands for every pass (no spread). */
+    private record Folded(MonteCarloStatistics stats, boolean deterministic) {
     }
 
     /** Native bytes lent to requests at most at once since the last reset (for the memory-bound test). */

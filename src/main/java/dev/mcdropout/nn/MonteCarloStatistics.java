@@ -112,24 +112,14 @@ final class MonteCarloStatistics {
     List<Uncertainty> result(boolean deterministic) {
         List<Uncertainty> out = new ArrayList<>(rows);
         for (int b = 0; b < rows; b++) {
-            double[] mean = probMean[b].clone();
-            double[] std = deterministic ? new double[classes] : std(probM2[b]);
-            double h = Probabilities.entropy(mean);
-            double mi = deterministic ? 0.0 : Math.max(0.0, h - entropySum[b] / n);
-            int modal = Probabilities.argmax(votes[b]);
-            double variationRatio = deterministic ? 0.0 : 1.0 - (double) votes[b][modal] / n;
-            out.add(new Uncertainty(Probabilities.argmax(mean), mean, std, h, mi, variationRatio,
-                    keepScores ? scoreMean[b].clone() : null,
-                    keepScores ? (deterministic ? new double[classes] : std(scoreM2[b])) : null));
+            out.add(row(b).summary(deterministic));
         }
         return out;
     }
 
-    private double[] std(double[] m2) {
-        double[] s = new double[classes];
-        for (int c = 0; c < classes; c++) {
-            s[c] = Math.sqrt(Math.max(0.0, m2[c] / n));
-        }
-        return s;
+    /** Row {@code b}'s statistics of every pass folded so far, as mergeable moments with arrays of their own. */
+    RowMoments row(int b) {
+        return new RowMoments(n, probMean[b].clone(), probM2[b].clone(), keepScores ? scoreMean[b].clone() : null,
+                keepScores ? scoreM2[b].clone() : null, entropySum[b], votes[b].clone());
     }
 }

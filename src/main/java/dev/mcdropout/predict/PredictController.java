@@ -39,7 +39,10 @@ public class PredictController {
                     Runs mcSamples forward passes with dropout left on (Monte Carlo dropout, Gal & Ghahramani 2016) \
                     and returns per row the mean and population standard deviation of each class probability, the \
                     predictive entropy, the mutual information and the variation ratio (natural logarithms). \
-                    mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). A row's dropout \
+                    mcSamples absent or 0 runs one deterministic pass (std 0, mutual information 0). mcSamples=auto \
+                    samples each row in rounds (minSamples passes, then doubling up to maxSamples) until the standard \
+                    error of each of its mean class probabilities is below tolerance, and says per row how many \
+                    passes it took (samplesUsed). A row's dropout \
                     masks depend only on the seed and the row's own values: the same request computed on its own gets the \
                     same answer bit for bit, and a row sent with other rows, batched with other requests that arrive \
                     at the same moment, or to another machine, the same answer to floating-point rounding (within 1e-5). Limits: mcSamples <= mcdropout.limits.max-mc-samples (10000), rows <= \
@@ -60,28 +63,44 @@ public class PredictController {
     @PostMapping(path = "/predict", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     public PredictResponse predict(
             @Parameter(hidden = true) HttpServletRequest request,
-            @Parameter(description = "Stochastic forward passes; 0 or absent: one deterministic pass", example = "100")
-            @RequestParam(required = false) Integer mcSamples,
+            @Parameter(description = "Stochastic forward passes; 0 or absent: one deterministic pass. Also accepts the "
+                    + "string auto (not in this integer schema, so that generated clients keep an integer here): "
+                    + "adaptive sampling, see tolerance; absent with tolerance, minSamples or maxSamples given also "
+                    + "means auto", example = "100", schema = @Schema(type = "integer", format = "int32"))
+            @RequestParam(required = false) String mcSamples,
             @Parameter(description = "Seed of the dropout masks (any 64-bit integer); absent: one is drawn and returned", example = "7")
             @RequestParam(required = false) Long seed,
             @Parameter(description = "NAME or NAME:VERSION; absent: the active version of the default model", example = "digits")
             @RequestParam(required = false) String model,
             @Parameter(description = "Extra fields: 'scores' adds scoresMean and scoresStd (raw class scores); e.g. include=scores")
-            @RequestParam(required = false) List<String> include) {
+            @RequestParam(required = false) List<String> include,
+            @Parameter(description = "mcSamples=auto: a row stops once the standard error of each of its mean "
+                    + "class probabilities, std / sqrt(passes - 1), is below this; 0.0001 to 0.5, default 0.01",
+                    example = "0.01")
+            @RequestParam(required = false) Double tolerance,
+            @Parameter(description = "mcSamples=auto: passes every row takes before the first check; 2 to "
+                    + "mcdropout.limits.max-mc-samples, default 50 (or maxSamples if smaller)", example = "50")
+            @RequestParam(required = false) Integer minSamples,
+            @Parameter(description = "mcSamples=auto: passes after which a row stops whatever its standard error; "
+                    + "minSamples to mcdropout.limits.max-mc-samples, default 800 (or minSamples if larger); rows x "
+                    + "maxSamples counts against mcdropout.limits.max-row-samples", example = "800")
+            @RequestParam(required = false) Integer maxSamples) {
         long start = System.nanoTime();
         String[] modelTag = {"unknown"};
         String outcome = "server_error";
         try {
             boolean scores = parseInclude(include);
             PredictService.ModelSelector selector = PredictService.ModelSelector.parse(model, defaultModel);
-            int samples = service.mcSamples(mcSamples);
+            PredictService.Sampling sampling = service.sampling(mcSamples, tolerance, minSamples, maxSamples);
+            int samples = sampling.mcSamples();
             // Admitted first: a pinned version's load, the rows read from the body and the engine's work all
             // happen within mcdropout.predict.max-concurrent.
             PredictResponse response = service.admitted(stop -> {
                 LoadedModel resolved = service.resolve(selector);
                 modelTag[0] = resolved.name();
-                ParsedInstances rows = service.readInstances(request, resolved, samples);
-                return service.predict(resolved, rows, samples, seed, scores, stop);
+                ParsedInstances rows = service.readInstances(request, resolved, sampling.budget());
+                return sampling.adaptive() == null ? service.predict(resolved, rows, samples, seed, scores, stop)
+                        : service.predictAdaptive(resolved, rows, sampling.adaptive(), seed, scores, stop);
             });
             outcome = "success";
             return response;

@@ -37,16 +37,29 @@ public final class PredictDtos {
             double mutualInformation,
             @Schema(description = "Share of passes that did not vote for the modal class", example = "0.02") double variationRatio,
             @Schema(description = "Mean raw class score per class (with include=scores)", nullable = true) double[] scoresMean,
-            @Schema(description = "Standard deviation of each raw class score (with include=scores)", nullable = true) double[] scoresStd) {
+            @Schema(description = "Standard deviation of each raw class score (with include=scores)", nullable = true) double[] scoresStd,
+            @Schema(description = "Passes this row took (with mcSamples=auto): the passes 0 .. samplesUsed - 1 of the seed, as mcSamples=samplesUsed would draw them", nullable = true, example = "50")
+            Integer samplesUsed,
+            @Schema(description = "Largest standard error of a class's mean probability after samplesUsed passes, max std / sqrt(samplesUsed - 1) (with mcSamples=auto): below tolerance unless the row stopped at maxSamples", nullable = true, example = "0.004")
+            Double standardError) {
+    }
+
+    @Schema(name = "AdaptiveSampling", description = "The settings of mcSamples=auto that this answer used; send them back with the seed to reproduce it")
+    public record Adaptive(
+            @Schema(description = "A row stopped once the standard error of each of its mean probabilities was below this", example = "0.01") double tolerance,
+            @Schema(description = "Passes every row took before the first check", example = "50") int minSamples,
+            @Schema(description = "Passes after which a row stopped whatever its standard error", example = "800") int maxSamples) {
     }
 
     @Schema(name = "PredictResponse", description = "Predictions with uncertainty")
     public record PredictResponse(
             ModelRef model,
-            @Schema(description = "Stochastic passes run; 0 means one deterministic pass", example = "100") int mcSamples,
+            @Schema(description = "Stochastic passes run; 0 means one deterministic pass; with mcSamples=auto, the most passes any row took", example = "100") int mcSamples,
             @Schema(description = "Seed of the dropout masks; send it back to reproduce this answer", example = "7") long seed,
             @Schema(description = "Class labels, in the order of mean and std", example = "[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]")
             List<String> classes,
-            List<Prediction> predictions) {
+            List<Prediction> predictions,
+            @Schema(description = "With mcSamples=auto: its settings (mcSamples is then the most passes any row took); absent otherwise")
+            @JsonInclude(JsonInclude.Include.NON_NULL) Adaptive adaptive) {
     }
 }

@@ -2,6 +2,8 @@ package dev.mcdropout.predict;
 
 import dev.mcdropout.models.LoadedModel;
 import dev.mcdropout.models.ModelRegistry;
+import dev.mcdropout.nn.AdaptiveSampling;
+import dev.mcdropout.nn.AdaptiveUncertainty;
 import dev.mcdropout.nn.InputOutOfRangeException;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.Network;
@@ -9,6 +11,7 @@ import dev.mcdropout.nn.NonFiniteResultException;
 import dev.mcdropout.nn.PredictionStoppedException;
 import dev.mcdropout.nn.RowMatrix;
 import dev.mcdropout.nn.Uncertainty;
+import dev.mcdropout.predict.PredictDtos.Adaptive;
 import dev.mcdropout.predict.PredictDtos.ModelRef;
 import dev.mcdropout.predict.PredictDtos.Prediction;
 import dev.mcdropout.predict.PredictDtos.PredictResponse;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -39,6 +43,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.http.server.ServletServerHttpRequest;
 import org.springframework.stereotype.Service;
+import org.springframework.util.NumberUtils;
+import org.springframework.util.StringUtils;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,6 +59,16 @@ public class PredictService {
 
     /** Seeds drawn for the client stay below 2^53 so that JavaScript clients can send them back exactly. */
     private static final long MAX_DRAWN_SEED = 1L << 53;
+
+    /** The value of {@code mcSamples} that asks for adaptive sampling. */
+    public static final String AUTO = "auto";
+
+    /**
+     * Bounds of {@code tolerance} (written out in its problem's detail): below the lower one every row would run
+     * to maxSamples anyway, above the upper one every row stops at minSamples.
+     */
+    static final double MIN_TOLERANCE = 1e-4;
+    static final double MAX_TOLERANCE = 0.5;
 
     private final ModelRegistry registry;
     private final MonteCarloPredictor predictor;
@@ -120,6 +136,94 @@ public class PredictService {
                     "mcSamples is " + mcSamples + ", more than the " + limits.maxMcSamples() + " allowed");
         }
         return mcSamples;
+    }
+
+    /**
+     * How a request samples: {@code mcSamples} fixed passes, or adaptively ({@code adaptive} not null,
+     * {@code mcSamples=auto}).
+     */
+    public record Sampling(int mcSamples, AdaptiveSampling adaptive) {
+
+        /** The most passes a row may take: what the row limits are budgeted by. */
+        public int budget() {
+            return adaptive == null ? mcSamples : adaptive.maxSamples();
+        }
+    }
+
+    /**
+     * The query parameters {@code mcSamples}, {@code tolerance}, {@code minSamples} and {@code maxSamples} as a
+     * {@link Sampling}, or a 400 naming the parameter; checked before anything waits. {@code mcSamples} is an
+     * integer (read as the framework reads an integer parameter) or {@code auto}; absent, it is {@code auto} when
+     * one of the other three is given and one deterministic pass otherwise. The other three belong to
+     * {@code auto} only.
+     */
+    public Sampling sampling(String mcSamplesParam, Double tolerance, Integer minSamples, Integer maxSamples) {
+        // Empty is absent and a number is read by NumberUtils, exactly as the framework reads an Integer parameter.
+        boolean absent = mcSamplesParam == null || mcSamplesParam.isEmpty();
+        boolean tuned = tolerance != null || minSamples != null || maxSamples != null;
+        if ((!absent && StringUtils.trimAllWhitespace(mcSamplesParam).equals(AUTO)) || (absent && tuned)) {
+            return new Sampling(0, adaptive(tolerance, minSamples, maxSamples));
+        }
+        Integer fixed = null;
+        if (!absent) {
+            try {
+                fixed = NumberUtils.parseNumber(mcSamplesParam, Integer.class);
+            } catch (IllegalArgumentException e) {
+                throw invalidParameter("mcSamples", "parameter 'mcSamples' must be an integer or auto, got '"
+                        + abbreviate(mcSamplesParam) + "'");
+            }
+        }
+        if (tuned) {
+            String name = tolerance != null ? "tolerance" : minSamples != null ? "minSamples" : "maxSamples";
+            throw invalidParameter(name, "parameter '" + name + "' applies only with mcSamples=auto; mcSamples is "
+                    + fixed);
+        }
+        return new Sampling(mcSamples(fixed), null);
+    }
+
+    /** {@code mcSamples=auto}'s settings, each absent one at its default, every one bounded. */
+    private AdaptiveSampling adaptive(Double tolerance, Integer minSamples, Integer maxSamples) {
+        int maxAllowed = properties.limits().maxMcSamples();
+        double tol = tolerance == null ? AdaptiveSampling.DEFAULT_TOLERANCE : tolerance;
+        if (!(tol >= MIN_TOLERANCE && tol <= MAX_TOLERANCE)) {
+            throw invalidParameter("tolerance", "parameter 'tolerance' is the standard error of a mean probability "
+                    + "at which a row stops, from 0.0001 to 0.5, got " + tolerance);
+        }
+        if (minSamples != null && (minSamples < 2 || minSamples > maxAllowed)) {
+            throw invalidParameter("minSamples", "parameter 'minSamples' must be from 2 (a standard error needs two "
+                    + "passes) to " + maxAllowed + ", got " + minSamples);
+        }
+        if (maxSamples != null && maxSamples < 2) {
+            throw invalidParameter("maxSamples", "parameter 'maxSamples' must be from 2 to " + maxAllowed + ", got "
+                    + maxSamples);
+        }
+        if (maxSamples != null && maxSamples > maxAllowed) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
+                    "maxSamples is " + maxSamples + ", more than the " + maxAllowed + " allowed");
+        }
+        // An absent bound follows the other one where the default would contradict it.
+        int max = maxSamples != null ? maxSamples
+                : Math.min(maxAllowed, Math.max(AdaptiveSampling.DEFAULT_MAX_SAMPLES, minSamples == null ? 0 : minSamples));
+        int min = minSamples != null ? minSamples : Math.min(AdaptiveSampling.DEFAULT_MIN_SAMPLES, max);
+        if (max < 2) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-mc-samples",
+                    "mcSamples=auto needs at least 2 passes a row, and only " + maxAllowed + " are allowed");
+        }
+        if (min > max) {
+            throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
+                    "parameter 'minSamples' (" + min + ") must not exceed 'maxSamples' (" + max + ")",
+                    List.of("minSamples", "maxSamples"));
+        }
+        return new AdaptiveSampling(tol, min, max);
+    }
+
+    private static ProblemException invalidParameter(String name, String detail) {
+        return new ProblemException(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter", detail,
+                List.of(name));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     /**
@@ -204,19 +308,66 @@ public class PredictService {
         for (Uncertainty u : results) {
             predictions.add(new Prediction(classes.get(u.predictedClass()), u.mean(), u.std(), u.predictiveEntropy(),
                     u.mutualInformation(), u.variationRatio(), includeScores ? u.scoresMean() : null,
-                    includeScores ? u.scoresStd() : null));
+                    includeScores ? u.scoresStd() : null, null, null));
             entropy.record(u.predictiveEntropy());
             mutualInformation.record(u.mutualInformation());
         }
         metrics.recordRequestShape(model.name(), rows.rows(), mcSamples);
-        return new PredictResponse(new ModelRef(model.name(), model.version()), mcSamples, seed, classes, predictions);
+        return new PredictResponse(new ModelRef(model.name(), model.version()), mcSamples, seed, classes, predictions,
+                null);
+    }
+
+    /**
+     * As {@link #predict(LoadedModel, ParsedInstances, int, Long, boolean, BooleanSupplier)} with
+     * {@code mcSamples=auto}: rows are budgeted by {@code maxSamples}, each row is sampled until its standard
+     * errors are below the tolerance ({@link MonteCarloPredictor#predictAdaptive}) and says how many passes it
+     * took. The answer's {@code mcSamples} is the most passes any row took.
+     */
+    public PredictResponse predictAdaptive(LoadedModel model, ParsedInstances instances, AdaptiveSampling plan,
+                                           Long seedParam, boolean includeScores, BooleanSupplier stop) {
+        McDropoutProperties.Limits limits = properties.limits();
+        Network network = model.network();
+        checkRows(instances, network.inputs(), limits);
+        long rowSamples = (long) instances.rows() * plan.maxSamples();
+        if (rowSamples > limits.maxRowSamples()) {
+            throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-row-samples",
+                    instances.rows() + " rows x " + plan.maxSamples() + " maxSamples = " + rowSamples + " passes over a "
+                            + "row at most, more than the " + limits.maxRowSamples() + " allowed per request; send "
+                            + "fewer rows or a smaller maxSamples");
+        }
+        long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
+        RowMatrix rows = instances.matrix();
+        List<AdaptiveUncertainty> results = engine(model,
+                () -> predictor.predictAdaptive(network, rows, plan, seed, includeScores, stop));
+
+        List<String> classes = network.classes();
+        List<Prediction> predictions = new ArrayList<>(results.size());
+        DistributionSummary entropy = metrics.predictiveEntropy(model.name());
+        DistributionSummary mutualInformation = metrics.mutualInformation(model.name());
+        int most = 0;
+        for (AdaptiveUncertainty a : results) {
+            Uncertainty u = a.summary();
+            predictions.add(new Prediction(classes.get(u.predictedClass()), u.mean(), u.std(), u.predictiveEntropy(),
+                    u.mutualInformation(), u.variationRatio(), includeScores ? u.scoresMean() : null,
+                    includeScores ? u.scoresStd() : null, a.samplesUsed(), a.standardError()));
+            entropy.record(u.predictiveEntropy());
+            mutualInformation.record(u.mutualInformation());
+            most = Math.max(most, a.samplesUsed());
+        }
+        metrics.recordRequestShape(model.name(), rows.rows(), most);
+        return new PredictResponse(new ModelRef(model.name(), model.version()), most, seed, classes, predictions,
+                new Adaptive(plan.tolerance(), plan.minSamples(), plan.maxSamples()));
     }
 
     /** The engine's answer, or a problem: a value it cannot compute with, or a result that is not finite. */
     private List<Uncertainty> engine(LoadedModel model, RowMatrix rows, int mcSamples, long seed,
                                      boolean includeScores, BooleanSupplier stop) {
+        return engine(model, () -> batcher.predict(model.network(), rows, mcSamples, seed, includeScores, stop));
+    }
+
+    private <T> T engine(LoadedModel model, Supplier<T> call) {
         try {
-            return batcher.predict(model.network(), rows, mcSamples, seed, includeScores, stop);
+            return call.get();
         } catch (InputOutOfRangeException e) {
             String where = "instances[" + e.row() + "][" + e.feature() + "]";
             throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",

@@ -73,8 +73,25 @@ class GeneratedClientTest extends ServiceTestSupport {
     }
 
     @Test
+    void generatedClientSamplesAdaptivelyThroughItsTypedToleranceParameter() throws Exception {
+        // mcSamples stays an integer in the generated client; a tolerance without mcSamples asks for auto.
+        PredictResponse response = new PredictApi(client(null)).predict(digits(1110, 20), null, 7L, null, null, 0.01,
+                20, 640);
+
+        assertThat(response.getAdaptive().getTolerance()).isEqualTo(0.01);
+        assertThat(response.getAdaptive().getMinSamples()).isEqualTo(20);
+        assertThat(response.getAdaptive().getMaxSamples()).isEqualTo(640);
+        assertThat(response.getPredictions()).allSatisfy(p -> {
+            assertThat(p.getSamplesUsed()).isBetween(20, 640);
+            assertThat(p.getStandardError() < 0.01 || p.getSamplesUsed() == 640).isTrue();
+        });
+        assertThat(response.getMcSamples()).isEqualTo(response.getPredictions().stream()
+                .mapToInt(Prediction::getSamplesUsed).max().orElseThrow());
+    }
+
+    @Test
     void generatedClientPredictsWithOneHundredMonteCarloSamples() throws Exception {
-        PredictResponse response = new PredictApi(client(null)).predict(digits(0, 4), 100, 7L, null, null);
+        PredictResponse response = new PredictApi(client(null)).predict(digits(0, 4), 100, 7L, null, null, null, null, null);
 
         assertThat(response.getModel().getName()).isEqualTo("digits");
         assertThat(response.getModel().getVersion()).isPositive();
@@ -96,7 +113,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         // dropout is on in 100 passes, so the rows cannot all be answered with zero spread
         assertThat(response.getPredictions()).anySatisfy(p -> assertThat(p.getMutualInformation()).isPositive());
 
-        PredictResponse again = new PredictApi(client(null)).predict(digits(0, 4), 100, 7L, "digits", List.of("scores"));
+        PredictResponse again = new PredictApi(client(null)).predict(digits(0, 4), 100, 7L, "digits", List.of("scores"), null, null, null);
         assertThat(again.getPredictions().get(0).getMean()).isEqualTo(response.getPredictions().get(0).getMean());
         assertThat(again.getPredictions().get(0).getScoresMean()).hasSize(10);
     }
@@ -142,7 +159,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         // rows the model did not train on; 30 of 40 is far above the 4 of 40 of guessing (this seeded run gets 33)
         int from = 1000;
         int n = 40;
-        PredictResponse response = new PredictApi(client).predict(digits(from, n), 100, 11L, name, null);
+        PredictResponse response = new PredictApi(client).predict(digits(from, n), 100, 11L, name, null, null, null, null);
         assertThat(response.getModel().getName()).isEqualTo(name);
         assertThat(response.getModel().getVersion()).isEqualTo(job.getModel().getVersion());
         assertThat(response.getClasses()).isEqualTo(DIGIT_CLASSES);
@@ -179,7 +196,7 @@ class GeneratedClientTest extends ServiceTestSupport {
         assertThat(job.getClasses()).isEqualTo(DIGIT_CLASSES);
         assertThat(job.getActivate()).isFalse();
         int version = job.getModel().getVersion();
-        PredictResponse response = new PredictApi(client).predict(digits(1000, 40), 30, 3L, "client-csv:" + version, null);
+        PredictResponse response = new PredictApi(client).predict(digits(1000, 40), 30, 3L, "client-csv:" + version, null, null, null, null);
         long correct = IntStream.range(0, 40)
                 .filter(i -> response.getPredictions().get(i).getPredictedClass().equals(Integer.toString(digitLabel(1000 + i))))
                 .count();
@@ -270,12 +287,12 @@ class GeneratedClientTest extends ServiceTestSupport {
         ApiClient client = client(null);
 
         ApiException unknown = catchThrowableOfType(ApiException.class,
-                () -> new PredictApi(client).predict(digits(0, 1), 10, 1L, "no-such-model", null));
+                () -> new PredictApi(client).predict(digits(0, 1), 10, 1L, "no-such-model", null, null, null, null));
         assertThat(unknown.getCode()).isEqualTo(404);
         assertProblem(client, unknown, 404, "no-such-model");
 
         ApiException wrongWidth = catchThrowableOfType(ApiException.class, () -> new PredictApi(client)
-                .predict(new PredictRequest().instances(List.of(List.of(1.0, 2.0))), 10, 1L, null, null));
+                .predict(new PredictRequest().instances(List.of(List.of(1.0, 2.0))), 10, 1L, null, null, null, null, null));
         assertThat(wrongWidth.getCode()).isBetween(400, 499);
         assertProblem(client, wrongWidth, wrongWidth.getCode(), "64");
 
