@@ -255,15 +255,54 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (stop.getAsBoolean()) {
             throw new PredictionStoppedException();
         }
+        if (firstSite == network.layerCount() - 1 && network.outputs() <= SkinnyOutput.MAX_CLASSES) {
+            return skinnyOutput(network, prefix(network, x, firstSite), rowKeys, samples, masks, stats, stop);
+        }
         Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         try {
             for (int from = 0; from < samples; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias);
+                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias, parallel);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
+        }
+        return stats.result(false);
+    }
+
+    /**
+     * The passes of a network whose only dropout site is the output layer's input: every sample's scores come
+     * straight from the prefix and the masks ({@link SkinnyOutput}), split by sample over the threads, into a
+     * heap block of at most {@code chunkElements} scores that is folded into the statistics chunk by chunk.
+     * No native buffer and no product beyond the prefix's.
+     */
+    private List<Uncertainty> skinnyOutput(Network network, INDArray prefix, long[] rowKeys, int samples,
+                                           MaskSource masks, MonteCarloStatistics stats, BooleanSupplier stop) {
+        int site = network.layerCount() - 1;
+        int rows = rowKeys.length;
+        int classes = network.outputs();
+        double p = network.dropoutAt(site);
+        SkinnyOutput output = SkinnyOutput.of(prefix, network.layer(site).weights(), keptScale(p));
+        int width = output.width;
+        int words = Dropout.words(width);
+        int perChunk = samplesPerChunk(samples, (long) rows * classes);
+        double[] scores = new double[perChunk * rows * classes];
+        double[] bias = network.biasValues(site);
+        for (int from = 0; from < samples; from += perChunk) {
+            int chunkFrom = from;
+            int count = Math.min(samples, from + perChunk) - from;
+            parallel.run(count, (long) rows * width, (s0, s1, halt) -> {
+                long[] dropped = new long[rows * words];
+                for (int s = s0; s < s1 && !halt.get() && !stop.getAsBoolean(); s++) {
+                    masks.fillRows(dropped, width, chunkFrom + s, site, rowKeys, p);
+                    output.scores(dropped, scores, s * rows * classes);
+                }
+            });
+            if (stop.getAsBoolean()) {
+                throw new PredictionStoppedException();
+            }
+            stats.accept(scores, count, bias, parallel);
         }
         return stats.result(false);
     }
