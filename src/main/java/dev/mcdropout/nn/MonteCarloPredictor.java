@@ -4,6 +4,7 @@ import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,7 +31,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *       kept across requests ({@link NativeBufferPool}) until the request ends, so its native memory is at
  *       most {@code (layers - first site + 1) × max(chunkElements, rows × widest) × element size}
  *       (measured in {@code MonteCarloPredictorTest}); each chunk is folded into streaming statistics in
- *       sample order ({@link MonteCarloStatistics}).</li>
+ *       sample order ({@link MonteCarloStatistics}), rows split over the threads;</li>
+ *   <li>when the output layer's input is the only dropout site (one hidden layer) and the output is at most
+ *       {@link SkinnyOutput#MAX_CLASSES} wide, there is nothing left for BLAS to do well: each sample's scores
+ *       are summed in Java from the prefix's kept, non-zero units ({@link SkinnyOutput}), with no tiled input
+ *       and no native buffer.</li>
  * </ul>
  *
  * <p>The tutorial's variants: a network with batch norm predicts through {@link Network#folded()} (batch norm in
@@ -66,6 +71,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private final long chunkElements;
     private final ParallelSamples parallel;
     private final NativeBufferPool buffers = new NativeBufferPool(DEFAULT_POOLED_BYTES);
+
+    /** Heap score blocks of {@link SkinnyOutput} requests kept for reuse, each at most this many doubles (8 MiB). */
+    private static final int MAX_POOLED_SCORES = 1 << 20;
+    private final ConcurrentLinkedDeque<double[]> heapScores = new ConcurrentLinkedDeque<>();
 
     /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
@@ -284,11 +293,24 @@ public final class MonteCarloPredictor implements AutoCloseable {
         int classes = network.outputs();
         double p = network.dropoutAt(site);
         SkinnyOutput output = SkinnyOutput.of(prefix, network.layer(site).weights(), keptScale(p));
-        int width = output.width;
-        int words = Dropout.words(width);
         int perChunk = samplesPerChunk(samples, (long) rows * classes);
-        double[] scores = new double[perChunk * rows * classes];
+        double[] scores = borrowScores(perChunk * rows * classes);
         double[] bias = network.biasValues(site);
+        try {
+            skinnyChunks(output, rowKeys, samples, perChunk, site, p, masks, scores, bias, stats, stop);
+        } finally {
+            giveBackScores(scores);
+        }
+        return stats.result(false);
+    }
+
+    private void skinnyChunks(SkinnyOutput output, long[] rowKeys, int samples, int perChunk, int site, double p,
+                              MaskSource masks, double[] scores, double[] bias, MonteCarloStatistics stats,
+                              BooleanSupplier stop) {
+        int rows = output.rows;
+        int classes = output.classes;
+        int width = output.width;
+        int words = output.words;
         for (int from = 0; from < samples; from += perChunk) {
             int chunkFrom = from;
             int count = Math.min(samples, from + perChunk) - from;
@@ -304,7 +326,22 @@ public final class MonteCarloPredictor implements AutoCloseable {
             }
             stats.accept(scores, count, bias, parallel);
         }
-        return stats.result(false);
+    }
+
+    /**
+     * A heap block for at least {@code length} scores, reused across requests (a fresh block of a few hundred
+     * kilobytes per request is a page fault per 4 KiB on these machines once the collector has handed its memory
+     * back; see run 10 in {@code docs/performance.md}).
+     */
+    private double[] borrowScores(int length) {
+        double[] block = heapScores.pollFirst();
+        return block != null && block.length >= length ? block : new double[length];
+    }
+
+    private void giveBackScores(double[] block) {
+        if (block.length <= MAX_POOLED_SCORES && heapScores.size() <= parallel.threads()) {
+            heapScores.addFirst(block);
+        }
     }
 
     /** Native bytes lent to requests at most at once since the last reset (for the memory-bound test). */
