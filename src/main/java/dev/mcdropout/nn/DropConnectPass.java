@@ -104,7 +104,7 @@ final class DropConnectPass {
         double[] outputBias = network.biasValues(network.layerCount() - 1);
         try {
             for (int from = 0; from < samples; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), outputBias, parallel);
+                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), outputBias);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).

@@ -72,7 +72,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private final ParallelSamples parallel;
     private final NativeBufferPool buffers = new NativeBufferPool(DEFAULT_POOLED_BYTES);
 
-    /** Heap score blocks of {@link SkinnyOutput} requests kept for reuse, each at most this many doubles (8 MiB). */
+    /** Heap score blocks (a chunk's scores for the statistics) kept for reuse, each at most this many doubles (8 MiB). */
     private static final int MAX_POOLED_SCORES = 1 << 20;
     private final ConcurrentLinkedDeque<double[]> heapScores = new ConcurrentLinkedDeque<>();
 
@@ -269,13 +269,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
         Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
+        double[] chunkScores = borrowScores(perChunk * rows * network.outputs());
         try {
             for (int from = 0; from < samples; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias, parallel);
+                stats.accept(pass.scores(from, Math.min(samples, from + perChunk)), pass.outputBias, parallel,
+                        chunkScores);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
+            giveBackScores(chunkScores);
         }
         return stats.result(false);
     }

@@ -24,8 +24,6 @@ final class MonteCarloStatistics {
     private final double[][] scoreM2;
     private final double[] entropySum;
     private final int[][] votes;
-    /** A chunk's scores on the heap, kept for the request's next chunk. */
-    private double[] chunk;
 
     MonteCarloStatistics(int rows, int classes, boolean keepScores) {
         this.rows = rows;
@@ -41,15 +39,12 @@ final class MonteCarloStatistics {
 
     /**
      * Folds sample-major scores held in an ND4J matrix ({@code passes * rows} rows of {@code classes}), read
-     * through NIO in bulk into one heap block kept for the request, rows split over {@code parallel}'s threads
-     * (as {@link #accept(double[], int, double[], ParallelSamples)}).
+     * through NIO in bulk into {@code chunk} (at least as long as the matrix), rows split over {@code parallel}'s
+     * threads (as {@link #accept(double[], int, double[], ParallelSamples)}).
      */
-    void accept(INDArray scores, double[] bias, ParallelSamples parallel) {
+    void accept(INDArray scores, double[] bias, ParallelSamples parallel, double[] chunk) {
         INDArray c = scores.ordering() == 'c' && !scores.isView() ? scores : scores.dup('c');
         int length = (int) c.length();
-        if (chunk == null || chunk.length < length) {
-            chunk = new double[length];
-        }
         if (c.dataType() == DataType.DOUBLE) {
             c.data().asNioDouble().get(0, chunk, 0, length);
         } else {
