@@ -23,12 +23,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * [contenders]}, contenders a comma list of a, b, c, dc, sgemm (default all). {@code dc} is the engine on the same
  * weights with DropConnect (issue 9); its line gives dc / c (against the dropout engine) and dc against the time its
  * own floating-point work takes at the sgemm rate of the same round ({@link EngineFlops#countDropConnect}).
+ * {@code old} is the engine of another build, {@code -Dold.jar=path/to/benchmarks.jar} (see {@link OldEngine}),
+ * on the same weights: its line gives c / old and both engines against the sgemm bound, per round.
  */
 public final class PairedRatios {
 
     private static final int SAMPLES = 100;
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         long minRoundNanos = (args.length > 1 ? Long.parseLong(args[1]) : 300) * 1_000_000L;
         List<String> wanted = List.of((args.length > 2 ? args[2] : "a,b,c,dc,sgemm").split(","));
@@ -39,7 +41,9 @@ public final class PairedRatios {
         INDArray ga = Nd4j.rand(DataType.FLOAT, 6400, 1024).subi(0.5);
         INDArray gb = Nd4j.rand(DataType.FLOAT, 1024, 1024).subi(0.5);
         INDArray gc = Nd4j.create(DataType.FLOAT, new long[] {6400, 1024}, 'c');
-        try (MonteCarloPredictor predictor = new MonteCarloPredictor(threads)) {
+        String oldJar = System.getProperty("old.jar");
+        try (MonteCarloPredictor predictor = new MonteCarloPredictor(threads);
+             OldEngine old = oldJar == null ? null : new OldEngine(java.nio.file.Path.of(oldJar), threads)) {
             for (String net : List.of("784-256-10", "784-1024-1024-10")) {
                 for (int rows : new int[] {1, 64}) {
                     Network network = BenchNetworks.network(BenchNetworks.spec(net), MonteCarloBenchmark.SEED);
@@ -57,6 +61,10 @@ public final class PairedRatios {
                     contenders.put("dc", () -> predictor.predict(dropConnect, raw, SAMPLES, MonteCarloBenchmark.SEED,
                             false));
                     contenders.put("sgemm", () -> Nd4j.gemm(ga, gb, gc, false, false, 1.0, 0.0));
+                    if (old != null) {
+                        Object oldNetwork = old.network(net, MonteCarloBenchmark.SEED);
+                        contenders.put("old", () -> old.predict(oldNetwork, raw, SAMPLES, MonteCarloBenchmark.SEED));
+                    }
                     contenders.keySet().retainAll(wanted);
                     // warm-up: JIT, ND4J's caches and pools
                     for (int w = 0; w < 3; w++) {
@@ -75,6 +83,10 @@ public final class PairedRatios {
                     List<Double> dcOverIdeal = new ArrayList<>();
                     List<Double> cpuDcOverC = new ArrayList<>();
                     List<Double> cpuDcOverIdeal = new ArrayList<>();
+                    List<Double> cOverOld = new ArrayList<>();
+                    List<Double> oldOverIdeal = new ArrayList<>();
+                    List<Double> newOverIdeal = new ArrayList<>();
+                    List<Double> cpuCOverOld = new ArrayList<>();
                     List<String> order = new ArrayList<>(contenders.keySet());
                     for (int r = 0; r < rounds; r++) {
                         Map<String, Double> round = new LinkedHashMap<>();
@@ -93,6 +105,13 @@ public final class PairedRatios {
                             dcOverIdeal.add(round.get("dc") / (dcFlops / rate * 1e3));
                             cpuDcOverC.add(cpu.get("dc") / cpu.get("c"));
                             cpuDcOverIdeal.add(cpu.get("dc") / (dcFlops / (sgemmFlops / cpu.get("sgemm"))));
+                        }
+                        if (round.containsKey("old") && round.containsKey("c") && round.containsKey("sgemm")) {
+                            double rate = sgemmFlops / (round.get("sgemm") / 1e3);
+                            cOverOld.add(round.get("c") / round.get("old"));
+                            oldOverIdeal.add(round.get("old") / (flops / rate * 1e3));
+                            newOverIdeal.add(round.get("c") / (flops / rate * 1e3));
+                            cpuCOverOld.add(cpu.get("c") / cpu.get("old"));
                         }
                         if (!round.containsKey("a") || !round.containsKey("b")) {
                             continue;
@@ -116,6 +135,20 @@ public final class PairedRatios {
                         System.out.printf(Locale.ROOT, "    CPU ms/op (process): dc %.3f  c %.3f | median per-round CPU "
                                         + "ratios: dc/c %.2f  dc/ideal %.2f%n", median(cpuTimes.get("dc")),
                                 median(cpuTimes.get("c")), median(cpuDcOverC), median(cpuDcOverIdeal));
+                    }
+                    if (!cOverOld.isEmpty()) {
+                        System.out.printf(Locale.ROOT,
+                                "%-17s B=%-3d old vs new median ms/op: old %.3f  c %.3f  sgemm6400 %.3f (%.1f GFLOP/s) | "
+                                        + "median per-round ratios: c/old %.3f  old/ideal %.2f  c/ideal %.2f "
+                                        + "(engine FLOPs %.4g)%n",
+                                net, rows, median(times.get("old")), median(times.get("c")), median(times.get("sgemm")),
+                                sgemmFlops / median(times.get("sgemm")) / 1e6, median(cOverOld), median(oldOverIdeal),
+                                median(newOverIdeal), flops);
+                        System.out.println("    c/old per round: " + fmt(cOverOld) + "   c/ideal per round: "
+                                + fmt(newOverIdeal));
+                        System.out.printf(Locale.ROOT, "    CPU ms/op (process): old %.3f  c %.3f | median per-round CPU "
+                                        + "ratio c/old %.3f%n", median(cpuTimes.get("old")), median(cpuTimes.get("c")),
+                                median(cpuCOverOld));
                     }
                     if (bOverC.isEmpty()) {
                         continue;

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
@@ -33,7 +34,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *       kept across requests ({@link NativeBufferPool}) until the request ends, so its native memory is at
  *       most {@code (layers - first site + 1) × max(chunkElements, rows × widest) × element size}
  *       (measured in {@code MonteCarloPredictorTest}); each chunk is folded into streaming statistics in
- *       sample order ({@link MonteCarloStatistics}).</li>
+ *       sample order ({@link MonteCarloStatistics}), rows split over the threads;</li>
+ *   <li>when the output layer's input is the only dropout site (one hidden layer) and the output is at most
+ *       {@link SkinnyOutput#MAX_CLASSES} wide, there is nothing left for BLAS to do well: each sample's scores
+ *       are summed in Java from the prefix's kept, non-zero units ({@link SkinnyOutput}), with no tiled input
+ *       and no native buffer.</li>
  * </ul>
  *
  * <p>The tutorial's variants: a network with batch norm predicts through {@link Network#folded()} (batch norm in
@@ -74,6 +79,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private final long chunkElements;
     private final ParallelSamples parallel;
     private final NativeBufferPool buffers = new NativeBufferPool(DEFAULT_POOLED_BYTES);
+
+    /** Heap score blocks (a chunk's scores for the statistics) kept for reuse, each at most this many doubles (8 MiB). */
+    private static final int MAX_POOLED_SCORES = 1 << 20;
+    private final ConcurrentLinkedDeque<double[]> heapScores = new ConcurrentLinkedDeque<>();
 
     /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
@@ -388,22 +397,94 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (stop.getAsBoolean()) {
             throw new PredictionStoppedException();
         }
+        if (firstSite == network.layerCount() - 1 && network.outputs() <= SkinnyOutput.MAX_CLASSES) {
+            return skinnyOutput(network, prefix(network, x, firstSite), rowKeys, firstSample, samples, masks, stats,
+                    stop);
+        }
         Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         int end = firstSample + samples;
+        double[] chunkScores = borrowScores(perChunk * rows * network.outputs());
         try {
             for (int from = firstSample; from < end; from += perChunk) {
-                stats.accept(pass.scores(from, Math.min(end, from + perChunk)), pass.outputBias);
+                stats.accept(pass.scores(from, Math.min(end, from + perChunk)), pass.outputBias, parallel,
+                        chunkScores);
             }
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
+            giveBackScores(chunkScores);
         }
         return new Folded(stats, false);
     }
 
     /** Folded passes; {@code deterministic}: one test-mode pass that stands for every pass (no spread). */
     private record Folded(MonteCarloStatistics stats, boolean deterministic) {
+    }
+
+    /**
+     * The passes of a network whose only dropout site is the output layer's input: every sample's scores come
+     * straight from the prefix and the masks ({@link SkinnyOutput}), split by sample over the threads, into a
+     * heap block of at most {@code chunkElements} scores that is folded into the statistics chunk by chunk.
+     * No native buffer and no product beyond the prefix's.
+     */
+    private Folded skinnyOutput(Network network, INDArray prefix, long[] rowKeys, int firstSample, int samples,
+                                MaskSource masks, MonteCarloStatistics stats, BooleanSupplier stop) {
+        int site = network.layerCount() - 1;
+        int rows = rowKeys.length;
+        int classes = network.outputs();
+        double p = network.dropoutAt(site);
+        SkinnyOutput output = SkinnyOutput.of(prefix, network.layer(site).weights(), keptScale(p));
+        int perChunk = samplesPerChunk(samples, (long) rows * classes);
+        double[] scores = borrowScores(perChunk * rows * classes);
+        double[] bias = network.biasValues(site);
+        try {
+            skinnyChunks(output, rowKeys, firstSample, samples, perChunk, site, p, masks, scores, bias, stats, stop);
+        } finally {
+            giveBackScores(scores);
+        }
+        return new Folded(stats, false);
+    }
+
+    private void skinnyChunks(SkinnyOutput output, long[] rowKeys, int firstSample, int samples, int perChunk,
+                              int site, double p,
+                              MaskSource masks, double[] scores, double[] bias, MonteCarloStatistics stats,
+                              BooleanSupplier stop) {
+        int rows = output.rows;
+        int classes = output.classes;
+        int width = output.width;
+        int words = output.words;
+        for (int from = 0; from < samples; from += perChunk) {
+            int chunkFrom = firstSample + from;
+            int count = Math.min(samples, from + perChunk) - from;
+            parallel.run(count, (long) rows * width, (s0, s1, halt) -> {
+                long[] dropped = new long[rows * words];
+                for (int s = s0; s < s1 && !halt.get() && !stop.getAsBoolean(); s++) {
+                    masks.fillRows(dropped, width, chunkFrom + s, site, rowKeys, p);
+                    output.scores(dropped, scores, s * rows * classes);
+                }
+            });
+            if (stop.getAsBoolean()) {
+                throw new PredictionStoppedException();
+            }
+            stats.accept(scores, count, bias, parallel);
+        }
+    }
+
+    /**
+     * A heap block for at least {@code length} scores, reused across requests (a fresh block of a few hundred
+     * kilobytes per request is a page fault per 4 KiB on these machines once the collector has handed its memory
+     * back; see run 10 in {@code docs/performance.md}).
+     */
+    private double[] borrowScores(int length) {
+        double[] block = heapScores.pollFirst();
+        return block != null && block.length >= length ? block : new double[length];
+    }
+
+    private void giveBackScores(double[] block) {
+        if (block.length <= MAX_POOLED_SCORES && heapScores.size() <= parallel.threads()) {
+            heapScores.addFirst(block);
+        }
     }
 
     /** Native bytes lent to requests at most at once since the last reset (for the memory-bound test). */

@@ -24,8 +24,6 @@ final class MonteCarloStatistics {
     private final double[][] scoreM2;
     private final double[] entropySum;
     private final int[][] votes;
-    private final double[] p;
-    private final double[] sc;
 
     MonteCarloStatistics(int rows, int classes, boolean keepScores) {
         this.rows = rows;
@@ -37,14 +35,33 @@ final class MonteCarloStatistics {
         this.scoreM2 = keepScores ? new double[rows][classes] : null;
         this.entropySum = new double[rows];
         this.votes = new int[rows][classes];
-        this.p = new double[classes];
-        this.sc = new double[classes];
     }
 
     /**
      * Folds sample-major scores held in an ND4J matrix ({@code passes * rows} rows of {@code classes}), read
-     * one pass at a time through NIO in bulk, so no copy of the whole chunk is made on the heap.
+     * through NIO in bulk into {@code chunk} (at least as long as the matrix), rows split over {@code parallel}'s
+     * threads (as {@link #accept(double[], int, double[], ParallelSamples)}).
      */
+    void accept(INDArray scores, double[] bias, ParallelSamples parallel, double[] chunk) {
+        INDArray c = scores.ordering() == 'c' && !scores.isView() ? scores : scores.dup('c');
+        int length = (int) c.length();
+        if (c.dataType() == DataType.DOUBLE) {
+            c.data().asNioDouble().get(0, chunk, 0, length);
+        } else {
+            FloatBuffer values = (c.dataType() == DataType.FLOAT ? c : c.castTo(DataType.FLOAT)).data().asNioFloat();
+            float[] floats = new float[Math.min(length, 1 << 14)];
+            for (int from = 0; from < length; from += floats.length) {
+                int n = Math.min(floats.length, length - from);
+                values.get(from, floats, 0, n);
+                for (int k = 0; k < n; k++) {
+                    chunk[from + k] = floats[k];
+                }
+            }
+        }
+        accept(chunk, length / (rows * classes), bias, parallel);
+    }
+
+    /** Folds sample-major scores held in an ND4J matrix, one thread (the test-mode pass, DropConnect). */
     void accept(INDArray scores, double[] bias) {
         INDArray c = scores.ordering() == 'c' && !scores.isView() ? scores : scores.dup('c');
         int block = rows * classes;
@@ -77,33 +94,92 @@ final class MonteCarloStatistics {
      */
     void accept(double[] scores, double[] bias) {
         int passes = scores.length / (rows * classes);
+        checkFinite(scores, passes, bias);
+        double[] sc = new double[classes];
+        double[] p = new double[classes];
+        for (int b = 0; b < rows; b++) {
+            fold(scores, passes, bias, b, sc, p);
+        }
+        n += passes;
+    }
+
+    /**
+     * As {@link #accept(double[], double[])} for the first {@code passes} passes in {@code scores}, with the rows
+     * split over {@code parallel}'s threads. Each row's passes are still folded in sample order by one thread,
+     * so the result is bit-identical to the sequential fold whatever the threads.
+     */
+    void accept(double[] scores, int passes, double[] bias, ParallelSamples parallel) {
+        checkFinite(scores, passes, bias);
+        // An exponential and a Welford step cost about as much per score as 16 plain element operations.
+        parallel.run(rows, 16L * passes * classes, (b0, b1, halt) -> {
+            double[] sc = new double[classes];
+            double[] p = new double[classes];
+            for (int b = b0; b < b1 && !halt.get(); b++) {
+                fold(scores, passes, bias, b, sc, p);
+            }
+        });
+        n += passes;
+    }
+
+    /** Throws for the first non-finite score in sample-major order, as a pass-by-pass fold would. */
+    private void checkFinite(double[] scores, int passes, double[] bias) {
         for (int s = 0; s < passes; s++) {
-            n++;
             for (int b = 0; b < rows; b++) {
                 int offset = (s * rows + b) * classes;
                 for (int c = 0; c < classes; c++) {
-                    sc[c] = bias == null ? scores[offset + c] : scores[offset + c] + bias[c];
-                    if (!Double.isFinite(sc[c])) {
+                    double v = bias == null ? scores[offset + c] : scores[offset + c] + bias[c];
+                    if (!Double.isFinite(v)) {
                         throw new NonFiniteResultException("row " + b + ": the network's class scores overflowed to "
-                                + sc[c] + "; its weights or inputs are too large to compute in "
-                                + "floating point");
+                                + v + "; its weights or inputs are too large to compute in floating point");
                     }
-                }
-                Probabilities.softmax(sc, p);
-                entropySum[b] += Probabilities.entropy(p);
-                votes[b][Probabilities.argmax(p)]++;
-                welford(probMean[b], probM2[b], p);
-                if (keepScores) {
-                    welford(scoreMean[b], scoreM2[b], sc);
                 }
             }
         }
     }
 
-    private void welford(double[] mean, double[] m2, double[] value) {
+    /**
+     * Folds row {@code b}'s passes in sample order. Softmax shifted by the maximum; the pass's entropy from the
+     * same exponentials with one logarithm, {@code H = log(sum) - sum_c p_c (s_c - max)} (equal to
+     * {@code -sum_c p_c log p_c}, with 0 log 0 = 0), instead of one logarithm per class.
+     */
+    private void fold(double[] scores, int passes, double[] bias, int b, double[] sc, double[] p) {
+        double[] mean = probMean[b];
+        double[] m2 = probM2[b];
+        for (int s = 0; s < passes; s++) {
+            int offset = (s * rows + b) * classes;
+            long count = n + s + 1;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                sc[c] = bias == null ? scores[offset + c] : scores[offset + c] + bias[c];
+                max = Math.max(max, sc[c]);
+            }
+            double sum = 0.0;
+            for (int c = 0; c < classes; c++) {
+                p[c] = Math.exp(sc[c] - max);
+                sum += p[c];
+            }
+            double weighted = 0.0;
+            int best = 0;
+            for (int c = 0; c < classes; c++) {
+                p[c] /= sum;
+                weighted += p[c] * (sc[c] - max);
+                if (p[c] > p[best]) {
+                    best = c;
+                }
+            }
+            entropySum[b] += Math.max(0.0, Math.log(sum) - weighted);
+            votes[b][best]++;
+            welford(mean, m2, p, count);
+            if (keepScores) {
+                welford(scoreMean[b], scoreM2[b], sc, count);
+            }
+        }
+    }
+
+    private void welford(double[] mean, double[] m2, double[] value, long count) {
         for (int c = 0; c < classes; c++) {
             double delta = value[c] - mean[c];
-            mean[c] += delta / n;
+            mean[c] += delta / count;
             m2[c] += delta * (value[c] - mean[c]);
         }
     }

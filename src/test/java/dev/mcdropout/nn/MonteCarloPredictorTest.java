@@ -243,6 +243,29 @@ class MonteCarloPredictorTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void theSkinnyOutputPathOverSeveralGroupsOfTenClassesMatchesAPlainLoopOfForwardPasses(Precision precision) {
+        // One hidden layer with dropout only before the output layer: the scores are summed in Java
+        // (SkinnyOutput), here 23 classes, so three groups of ten with a partial last one, over several chunks
+        // and threads, against Network.forward sample by sample with the same masks.
+        List<String> classes = java.util.stream.IntStream.range(0, 23).mapToObj(c -> "c" + c).toList();
+        Network network = withRandomBiases(Network.initialize(
+                new NetworkSpec(20, List.of(150), classes.size(), 0.0, List.of(0.3)),
+                classes, Standardization.identity(20), precision.type, 51L), 52L);
+        double[][] x = rows(53L, 9, 20).toDoubleMatrix();
+        int samples = 30;
+        List<Uncertainty> expected = plainMonteCarlo(network, x, samples, 54L);
+        try (MonteCarloPredictor predictor = new MonteCarloPredictor(3, 9L * 23 * 4)) {
+            List<Uncertainty> actual = predictor.predict(network, x, samples, 54L, true);
+            assertWithinRounding(expected, actual, precision);
+            for (int b = 0; b < x.length; b++) {
+                assertEquals(expected.get(b).predictedClass(), actual.get(b).predictedClass(), "row " + b);
+            }
+            assertTrue(actual.get(0).mutualInformation() > 0, "the passes really differ");
+        }
+    }
+
     @Test
     void aFailingWorkerIsReportedOnlyAfterEveryHelperHasStopped() {
         Network network = randomNetwork(List.of(256), 0.5, DataType.FLOAT, 23L);
