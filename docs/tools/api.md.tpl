@@ -750,7 +750,9 @@ admission:
   start within `predict.queue-timeout` is a 503 `busy` with `Retry-After`. `mcdropout.model.loads` counts them.
 - **Training uploads** are checked against the training queue before their body is read: when every
   training thread is busy and the queue is full, `POST /train` and `POST /train/csv` answer 429 with
-  `Retry-After` without parsing (or storing) the upload. The API key is checked before that.
+  `Retry-After` without parsing (or storing) the upload. The API key is checked before that, and an
+  `Idempotency-Key` after it: a retry whose key is already known is not a new job, so it gets its earlier job
+  (or the 422/409 it would get with room in the queue), not the 429.
 - **Threads and connections.** Tomcat runs at most `server.tomcat.threads.max=64` request threads (Boot's
   default is 200), keeps `min-spare=8`, accepts up to `server.tomcat.max-connections=1024` connections and
   queues `server.tomcat.accept-count=100` more in the kernel; beyond that connections are refused, not

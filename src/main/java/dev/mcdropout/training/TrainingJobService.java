@@ -281,6 +281,30 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
         }
     }
 
+    /**
+     * Whether a request with this {@code Idempotency-Key} would be answered with an earlier job (or its 422 or
+     * 409) rather than make a new one: a job of this process's has the key, or a claim of it is in the store
+     * (this process's, an earlier one's or a replica's). Read before a training body is, so that a retry is not
+     * turned away by the queue check meant for new work ({@link TrainingAdmissionInterceptor}). A stale claim
+     * counts as known here; {@link #submit} then releases it and meets the queue itself.
+     */
+    public boolean knowsIdempotencyKey(String key) {
+        if (key == null || key.isEmpty() || key.length() > 255) {
+            return false;
+        }
+        synchronized (jobs) {
+            if (jobs.values().stream().anyMatch(j -> key.equals(j.idempotencyKey()))) {
+                return true;
+            }
+        }
+        try {
+            return records.findKey(key).isPresent();
+        } catch (java.io.UncheckedIOException e) {
+            // An unreadable claim: the controller's submit reports it; here it only must not skip the queue check.
+            return false;
+        }
+    }
+
     private ProblemException queueFull() {
         return new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "training-queue-full", "Training queue full",
                 "the service is already training " + properties.concurrency() + " job(s) with "
