@@ -951,6 +951,7 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `shutdown.drain-delay` | `1s` | On SIGTERM, how long readiness reports DOWN while the service still serves |
 | `shutdown.grace-period` | `9s` | The longest a shutdown may take before the process halts (below Docker's 10 s; Kubernetes: 24 s of its 30 s) |
 | `store.rescan-interval` | `5s` | How often the store is read again for versions and active pointers that other processes sharing it changed (replicas on one volume); `0` switches it off; else 100ms to 1h |
+| `store.stale-temp-age` | `1h` | A temp file in the store (an upload arriving, a version being written) last written longer ago than this is a crashed writer's leftover and is removed at start-up; a younger one may be another replica's write in progress and is left alone; at least 1m |
 | `training.enabled` | `true` | `false`: this instance does not train: `POST /train` answers 503 (`training-disabled`) and the default model is not trained at start (it is picked up from the shared store when another replica stores it) |
 
 **Replicas sharing one store.** Several instances may use one store directory (a ReadWriteMany volume,
@@ -960,7 +961,10 @@ temp file), so concurrent imports and trainings on different replicas never over
 version; the `active` pointer is replaced atomically. Every `store.rescan-interval` each instance reads the
 pointers again and swaps in the version another instance activated (its `models` readiness turns UP the
 same way when another replica trains the first model). On first start on an empty shared store each
-replica with training on starts training the default model; the first to store it wins and the others stop.
+replica with training on starts training the default model; the first to store it wins and the others stop. A
+replica's start-up removes only temp files last written more than `store.stale-temp-age` (1 h) ago: an
+upload in progress on another replica writes its temp file as its bytes arrive, so a start beside it leaves
+it alone; a leftover of a crash is removed by a start after it has aged (it is never listed as a version).
 
 | `evaluation.default-mc-samples` | `100` | Monte Carlo passes of an evaluation that names none, and of the validation report a training job stores |
 | `evaluation.max-mc-samples` | `1000` | Largest `mcSamples` of an evaluation |

@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every write goes to a temp file in the same directory and is fsynced; the directory is fsynced after it
  * becomes visible: after a crash a version is either complete or absent, and leftover temp files are removed
- * at the next start. Names are validated against {@link ModelNames#REGEX} before any path is built, and every
+ * at a later start. Only stale ones: a temp file last written more than {@code staleTempAge} ago
+ * ({@code mcdropout.store.stale-temp-age}). In a store shared by replicas, a young temp file may be another
+ * live process's upload in progress (its bytes still arriving, or being validated before it becomes a version),
+ * and deleting it would fail that upload; an upload's temp file is written to as its bytes arrive, so only a
+ * writer that is gone, or one stalled far longer than any connection timeout, leaves one untouched that long. Names are validated against {@link ModelNames#REGEX} before any path is built, and every
  * resolved path is checked to stay under the root.
  *
  * <p>Several processes may share one store (replicas on a ReadWriteMany volume). A version file is created
@@ -65,9 +69,22 @@ public final class ModelStore {
     /** A version's evaluation report, beside its zip; versions stored before reports existed have none. */
     private static final String REPORT_SUFFIX = ".evaluation.json";
 
+    /** Default of {@code mcdropout.store.stale-temp-age}. */
+    public static final java.time.Duration DEFAULT_STALE_TEMP_AGE = java.time.Duration.ofHours(1);
+
     private final Path root;
+    private final java.time.Duration staleTempAge;
 
     public ModelStore(Path root) {
+        this(root, DEFAULT_STALE_TEMP_AGE);
+    }
+
+    /** {@code staleTempAge}: how long a temp file must have gone unwritten before a start-up removes it. */
+    public ModelStore(Path root, java.time.Duration staleTempAge) {
+        if (staleTempAge.isNegative() || staleTempAge.isZero()) {
+            throw new IllegalArgumentException("staleTempAge must be positive, got " + staleTempAge);
+        }
+        this.staleTempAge = staleTempAge;
         try {
             Files.createDirectories(root);
             this.root = root.toRealPath();
@@ -409,7 +426,13 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * Removes the temp files that crashed writers left, and only those: a temp file written within
+     * {@code staleTempAge} may belong to a live writer in another process sharing the store, so it stays (a
+     * leftover of a crash that recent is removed by a later start; it is never listed as a version meanwhile).
+     */
     private void removeLeftovers() {
+        java.time.Instant staleBefore = java.time.Instant.now().minus(staleTempAge);
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
             for (Path dir : dirs) {
                 if (!ModelNames.isValid(dir.getFileName().toString())) {
@@ -417,8 +440,19 @@ public final class ModelStore {
                 }
                 try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
                     for (Path temp : temps) {
-                        log.info("removing leftover temp file {}", temp);
-                        Files.deleteIfExists(temp);
+                        java.time.Instant written;
+                        try {
+                            written = Files.getLastModifiedTime(temp).toInstant();
+                        } catch (NoSuchFileException e) {
+                            continue; // its writer committed or discarded it meanwhile
+                        }
+                        if (written.isBefore(staleBefore)) {
+                            log.info("removing leftover temp file {} (last written {})", temp, written);
+                            Files.deleteIfExists(temp);
+                        } else {
+                            log.info("leaving temp file {}: written {}, within mcdropout.store.stale-temp-age ({}), "
+                                    + "so possibly another process's write in progress", temp, written, staleTempAge);
+                        }
                     }
                 }
             }
