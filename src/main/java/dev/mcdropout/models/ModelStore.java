@@ -68,6 +68,8 @@ public final class ModelStore {
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     /** A version's evaluation report, beside its zip; versions stored before reports existed have none. */
     private static final String REPORT_SUFFIX = ".evaluation.json";
+    /** The id of the training job that made a version, beside its zip; imported versions have none. */
+    private static final String ORIGIN_SUFFIX = ".job";
 
     /** Default of {@code mcdropout.store.stale-temp-age}. */
     public static final java.time.Duration DEFAULT_STALE_TEMP_AGE = java.time.Duration.ofHours(1);
@@ -198,6 +200,18 @@ public final class ModelStore {
      * one committed by another process on the same directory.
      */
     public int commit(String name, Path temp) throws IOException {
+        return commit(name, temp, null);
+    }
+
+    /**
+     * As {@link #commit(String, Path)}, recording that training job {@code trainingJob} (null: none, an import)
+     * made the version: {@code {version}.job} holds the job's id and is written, fsynced, before the version
+     * file appears, so a version a job published always names its job, even when the process dies the instant
+     * after (a restart then reports the job SUCCEEDED rather than interrupted, see {@link #versionMadeBy}). A
+     * {@code .job} file without its version (the process died between the two) names nothing: it is read only
+     * beside an existing version and is replaced or removed by the next commit of that number.
+     */
+    public int commit(String name, Path temp, String trainingJob) throws IOException {
         Path dir = modelDir(name);
         if (!temp.getParent().equals(dir) || !temp.getFileName().toString().startsWith(TEMP_PREFIX)) {
             throw new IllegalArgumentException("not a temp file of model " + name);
@@ -207,6 +221,19 @@ public final class ModelStore {
             int version = nextVersion(name);
             while (true) {
                 Path target = versionFile(name, version);
+                if (Files.exists(target)) {
+                    version = Math.addExact(version, 1);
+                    ModelNames.requireVersion(version);
+                    continue;
+                }
+                // Under the store lock the number is ours: its origin first, so that the version never exists
+                // without it (a leftover of an earlier attempt that died before its link is replaced or removed).
+                Path origin = originFile(name, version);
+                if (trainingJob == null) {
+                    Files.deleteIfExists(origin);
+                } else {
+                    writeAtomically(origin, trainingJob);
+                }
                 try {
                     // link(2) creates the name only if it is absent: create-if-absent, atomic, and the file is
                     // complete the moment it appears.
@@ -288,6 +315,7 @@ public final class ModelStore {
                 return false;
             }
             Files.deleteIfExists(reportFile(name, version));
+            Files.deleteIfExists(originFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return true;
@@ -315,6 +343,7 @@ public final class ModelStore {
         withStoreLock(name, () -> {
             // the report first: a crash in between leaves a version without a report, never a report without one
             Files.deleteIfExists(reportFile(name, version));
+            Files.deleteIfExists(originFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return null;
@@ -366,6 +395,36 @@ public final class ModelStore {
     Path versionFile(String name, int version) {
         ModelNames.requireVersion(version);
         return checkInside(modelDir(name).resolve(version + ".zip"));
+    }
+
+    /**
+     * The stored version that training job {@code jobId} published, if any: the newest version whose
+     * {@code .job} file names it (see {@link #commit(String, Path, String)}).
+     */
+    public OptionalInt versionMadeBy(String name, String jobId) {
+        if (!ModelNames.isValid(name)) {
+            return OptionalInt.empty();
+        }
+        List<Integer> versions = versions(name);
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            int version = versions.get(i);
+            try {
+                if (jobId.equals(Files.readString(originFile(name, version), StandardCharsets.US_ASCII).trim())
+                        && exists(name, version)) {
+                    return OptionalInt.of(version);
+                }
+            } catch (NoSuchFileException e) {
+                // imported, or stored before versions named their job
+            } catch (IOException e) {
+                log.warn("cannot read {}: {}", originFile(name, version), e.toString());
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    Path originFile(String name, int version) {
+        ModelNames.requireVersion(version);
+        return checkInside(modelDir(name).resolve(version + ORIGIN_SUFFIX));
     }
 
     Path reportFile(String name, int version) {
