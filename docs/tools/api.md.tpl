@@ -297,8 +297,12 @@ leaves. Definitions and how to read them: [uncertainty.md](uncertainty.md).
 
 Evaluations are always synchronous: at most 10,000 labelled and 10,000 OOD rows
 (`mcdropout.evaluation.max-rows`), (rows + OOD rows) × `mcSamples` ≤ 2,000,000
-(`max-row-samples`), two at a time (`max-concurrent`, then 503 with `Retry-After`); a bigger set should
-be split. Each figure is exactly what `POST /predict` answers for the same rows, `mcSamples` and `seed`
+(`max-row-samples`), two at a time (`max-concurrent`, then 503 `busy` with `Retry-After`); a bigger set
+should be split. Like a prediction, an evaluation has a deadline, `evaluation.deadline` (120 s) from its
+arrival (the body upload counts): past it its work stops (the engine checks between samples and after every
+matrix product) and the answer is `503` (`deadline-exceeded`) with `Retry-After` (5 s); a client that closes
+its connection while its evaluation computes has its work stopped too (the connection is probed five times a
+second). Meters: `mcdropout.evaluation.in.flight` and `mcdropout.evaluation.stopped{reason}`. Each figure is exactly what `POST /predict` answers for the same rows, `mcSamples` and `seed`
 give. Evaluating costs CPU, so the endpoint needs the API key like training. The first two digits rows
 (right, and confidently so), a row the model gets wrong (row 1,119, a 3 read as 8), and the first row
 turned by 90 degrees as an OOD row; only the headline figures and one measure are shown, the full answer
@@ -558,7 +562,7 @@ own error page); point it at your documentation with, e.g.,
 | 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on; an `Idempotency-Key` already used for another training request | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset`, `idempotency-key-reused` |
 | 429 | The training or sweep queue is full (`mcdropout.training.queue-capacity`, `mcdropout.experiments.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full`, `experiment-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | Predictions: all `mcdropout.predict.max-concurrent` slots busy and `max-queued` waiting, or a wait past `queue-timeout` (`busy`); a prediction past its `deadline`, its work stopped (`deadline-exceeded`); a prediction whose client hung up (`client-disconnected`, which nobody reads); a pinned version load that could not start within `queue-timeout` (`max-concurrent-loads`). `POST /train` on an instance with `mcdropout.training.enabled=false`, or while it shuts down (`shutting-down`); more than `mcdropout.evaluation.max-concurrent` evaluations. All but `training-disabled` carry `Retry-After` | `busy`, `deadline-exceeded`, `client-disconnected`, `training-disabled`, `shutting-down` |
+| 503 | Predictions: all `mcdropout.predict.max-concurrent` slots busy and `max-queued` waiting, or a wait past `queue-timeout` (`busy`); a prediction past its `deadline`, its work stopped (`deadline-exceeded`); a prediction whose client hung up (`client-disconnected`, which nobody reads); a pinned version load that could not start within `queue-timeout` (`max-concurrent-loads`). `POST /train` on an instance with `mcdropout.training.enabled=false`, or while it shuts down (`shutting-down`); more than `mcdropout.evaluation.max-concurrent` evaluations (`busy`), an evaluation past `mcdropout.evaluation.deadline` (`deadline-exceeded`) or whose client hung up (`client-disconnected`). All but `training-disabled` carry `Retry-After` | `busy`, `deadline-exceeded`, `client-disconnected`, `training-disabled`, `shutting-down` |
 | 422 / 507 / 500 / 503 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507); the process running the job stopped (crash, kill) before the job recorded a result and before it saved its version (503, reported after the restart; a job whose version was saved is reported `SUCCEEDED`) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error`, `interrupted-by-restart` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
@@ -855,6 +859,8 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.queued` | gauge: predictions waiting for a slot | |
 | `mcdropout.predict.rejected` | counter: predictions refused with 503 `busy` before they ran | `reason` = `queue_full` / `queue_timeout` |
 | `mcdropout.predict.stopped` | counter: predictions whose work was stopped | `reason` = `deadline` / `disconnected` |
+| `mcdropout.evaluation.in.flight` | gauge: evaluations admitted and computing | |
+| `mcdropout.evaluation.stopped` | counter: evaluations whose work was stopped | `reason` = `deadline` / `disconnected` |
 | `mcdropout.model.active.version` | gauge | `model` |
 | `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
 | `mcdropout.model.loads` | counter: versions that are not active read from the store on demand ([Capacity](#capacity)) | `model` |
@@ -971,6 +977,7 @@ it alone; a leftover of a crash is removed by a start after it has aged (it is n
 | `evaluation.max-rows` | `10000` | Most labelled rows, and most OOD rows, per evaluation |
 | `evaluation.max-row-samples` | `2000000` | Most (rows + OOD rows) × `mcSamples` per evaluation |
 | `evaluation.max-concurrent` | `2` | Evaluations computed at once; more get 503 |
+| `evaluation.deadline` | `120s` | From an evaluation's arrival to its answer; past it the work stops and the answer is 503 (`deadline-exceeded`) |
 | `evaluation.retained` | `50` | Recent evaluations kept in memory for `GET /evaluations/{id}` and their plots |
 | `evaluation.curve-points` | `200` | Most points of a risk-coverage curve in a report |
 | `experiments.max-rates` | `20` | Most rates per sweep (at most 20) |

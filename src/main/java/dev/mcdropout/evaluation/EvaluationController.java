@@ -11,6 +11,7 @@ import dev.mcdropout.training.CsvDatasetReader;
 import dev.mcdropout.training.TrainingRequests;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -79,7 +80,8 @@ public class EvaluationController {
     @ApiResponse(responseCode = "404", description = "No such model or version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-training-body or more rows than mcdropout.evaluation.max-rows")
     @ApiResponse(responseCode = "422", description = "An empty set, a label the model does not know, or a row with the wrong number of features")
-    @ApiResponse(responseCode = "503", description = "Too many evaluations running; retry after Retry-After seconds")
+    @ApiResponse(responseCode = "503", description = "Too many evaluations running (busy), or this one ran past mcdropout.evaluation.deadline and was stopped (deadline-exceeded); retry after Retry-After seconds",
+            headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
     @RequiresApiKey
     @PostMapping(path = "/models/{name}/versions/{version}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)

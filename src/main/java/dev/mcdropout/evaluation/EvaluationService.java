@@ -8,7 +8,15 @@ import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
+import dev.mcdropout.nn.PredictionStoppedException;
+import dev.mcdropout.system.ClientDisconnects;
+import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.RequestIdFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.function.BooleanSupplier;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import dev.mcdropout.training.CsvDatasetReader;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -26,6 +34,12 @@ import org.springframework.http.HttpStatus;
 /**
  * Checks an evaluation request against the model and {@code mcdropout.evaluation.*}, runs it (synchronously, at
  * most {@code max-concurrent} at once) and keeps the newest {@code retained} results for their plot URLs.
+ *
+ * <p>An evaluation is stopped like a prediction ({@code PredictService#admitted}): when its deadline
+ * ({@code mcdropout.evaluation.deadline} from the request's arrival) passes, it answers 503
+ * {@code deadline-exceeded} with Retry-After; when its client hangs up ({@link ClientDisconnects}), its work
+ * stops (and the 503 {@code client-disconnected} goes to nobody). The engine asks the stop signal between
+ * samples and matrix products, so the slot is given back within one product of it.
  */
 public class EvaluationService {
 
@@ -53,12 +67,22 @@ public class EvaluationService {
                  String oodField) {
     }
 
-    public EvaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties, Clock clock) {
+    /** Retry-After of the 503s: too many evaluations running, or this one stopped. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
+    private final ClientDisconnects disconnects;
+    private final McDropoutMetrics metrics;
+
+    public EvaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties, Clock clock,
+                             ClientDisconnects disconnects, McDropoutMetrics metrics) {
         this.registry = registry;
         this.evaluator = evaluator;
         this.properties = properties;
         this.clock = clock;
+        this.disconnects = disconnects;
+        this.metrics = metrics;
         this.admission = new Semaphore(properties.maxConcurrent());
+        metrics.evaluationGauge(() -> properties.maxConcurrent() - admission.availablePermits());
     }
 
     EvaluationView evaluate(String name, int version, Input input, Integer mcSamplesParam, Long seedParam,
@@ -88,16 +112,28 @@ public class EvaluationService {
                     "mcSamples", "mcdropout.evaluation.max-row-samples");
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
-        if (!admission.tryAcquire()) {
-            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
-                    properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
-                            + "retry shortly").retryAfter(Duration.ofSeconds(5));
-        }
+        HttpServletRequest request = currentRequest();
+        long deadline = arrival(request) + properties.deadline().toNanos();
         EvaluationReport report;
-        try {
-            report = evaluator.evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy);
-        } finally {
-            admission.release();
+        try (ClientDisconnects.Watch watch = disconnects.watch(request)) {
+            if (!admission.tryAcquire()) {
+                throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+                        properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
+                                + "retry shortly").retryAfter(RETRY_AFTER);
+            }
+            try {
+                BooleanSupplier stop = () -> watch.clientGone() || System.nanoTime() - deadline > 0;
+                if (stop.getAsBoolean()) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+                try {
+                    report = evaluator.evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy, stop);
+                } catch (PredictionStoppedException e) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+            } finally {
+                admission.release();
+            }
         }
         String id = UUID.randomUUID().toString();
         EvaluationView view = EvaluationView.of(id, new ModelRef(model.name(), model.version()), report, clock.instant());
@@ -105,6 +141,31 @@ public class EvaluationService {
             recent.put(id, new Stored(view, report));
         }
         return view;
+    }
+
+    /** The work was stopped: its deadline passed, or its client went away (then nobody reads the answer). */
+    private ProblemException stopped(String reason) {
+        metrics.evaluationStopped(reason);
+        if ("disconnected".equals(reason)) {
+            return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "client-disconnected",
+                    "Client disconnected", "the client closed the connection; the evaluation was stopped",
+                    RETRY_AFTER);
+        }
+        return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "deadline-exceeded", "Deadline exceeded",
+                "the evaluation did not finish within " + properties.deadline().toMillis() + " ms of its arrival "
+                        + "(mcdropout.evaluation.deadline) and was stopped; send fewer rows or mcSamples, or retry "
+                        + "when the service is less busy", RETRY_AFTER);
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest() : null;
+    }
+
+    /** When the request reached the application ({@link RequestIdFilter}), or now outside a request. */
+    private static long arrival(HttpServletRequest request) {
+        Object arrival = request == null ? null : request.getAttribute(RequestIdFilter.ARRIVAL);
+        return arrival instanceof Long nanos ? nanos : System.nanoTime();
     }
 
     Optional<Stored> find(String id) {
