@@ -38,6 +38,12 @@ class EvaluationConfiguration {
         return experiments;
     }
 
+    @Bean
+    org.springdoc.core.customizers.OpenApiCustomizer outOfDistributionFeaturesDocs() {
+        return dev.mcdropout.training.ParsedRows.documented("OutOfDistribution",
+                "Rows of finite numbers, as many per row as the model has inputs", null);
+    }
+
     /** Evaluation and sweep bodies carry data sets, as training uploads do. */
     @Bean
     BodyLimitRule evaluationUploadLimit(TrainingLimits limits) {

@@ -8,6 +8,7 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.system.RequiresApiKey;
 import dev.mcdropout.training.CsvDatasetReader;
+import dev.mcdropout.training.ParsedRows;
 import dev.mcdropout.training.TrainingRequests;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -103,12 +104,12 @@ public class EvaluationController {
             throw TrainingRequests.invalidRequest("the request needs a 'dataset' with 'features' and 'labels'", "dataset");
         }
         TrainingRequests.requireKnown(request.dataset().unknown(), "dataset");
-        double[][] ood = null;
+        ParsedRows ood = null;
         if (request.outOfDistribution() != null) {
             TrainingRequests.requireKnown(request.outOfDistribution().unknown(), "outOfDistribution");
             ood = request.outOfDistribution().features();
             if (ood == null) {
-                ood = new double[0][];
+                ood = ParsedRows.of(new double[0][]);
             }
         }
         Double target = target(targetAccuracy, request.targetAccuracy());
@@ -169,8 +170,9 @@ public class EvaluationController {
                 throw new UncheckedIOException(e);
             }
         }
-        return service.evaluate(name, version, new EvaluationService.Input(parsed.features(), parsed.labels(), ood,
-                "data", "data.labels", "outOfDistribution"), mcSamples, seed, target);
+        return service.evaluate(name, version, new EvaluationService.Input(ParsedRows.of(parsed.features()),
+                parsed.labels(), ood == null ? null : ParsedRows.of(ood), "data", "data.labels", "outOfDistribution"),
+                mcSamples, seed, target);
     }
 
     @Operation(operationId = "getEvaluation", summary = "A recent evaluation",

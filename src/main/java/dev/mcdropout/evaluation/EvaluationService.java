@@ -9,6 +9,8 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.nn.PredictionStoppedException;
+import dev.mcdropout.nn.RowMatrix;
+import dev.mcdropout.training.ParsedRows;
 import dev.mcdropout.system.ClientDisconnects;
 import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.ProblemException;
@@ -63,7 +65,7 @@ public class EvaluationService {
     }
 
     /** What a client sent, before it is checked against the model. */
-    record Input(double[][] features, List<String> labels, double[][] ood, String featuresField, String labelsField,
+    record Input(ParsedRows features, List<String> labels, ParsedRows ood, String featuresField, String labelsField,
                  String oodField) {
     }
 
@@ -100,13 +102,13 @@ public class EvaluationService {
             throw problem(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
                     "targetAccuracy must be in (0, 1], got " + targetAccuracy, "targetAccuracy");
         }
-        double[][] rows = rows(input.features(), input.featuresField(), network.inputs(), false);
-        int[] labels = labels(input.labels(), rows.length, input.labelsField(), network.classes());
-        double[][] ood = input.ood() == null ? null : rows(input.ood(), input.oodField(), network.inputs(), true);
-        long passes = (long) (rows.length + (ood == null ? 0 : ood.length)) * mcSamples;
+        RowMatrix rows = rows(input.features(), input.featuresField(), network.inputs(), false);
+        int[] labels = labels(input.labels(), rows.rows(), input.labelsField(), network.classes());
+        RowMatrix ood = input.ood() == null ? null : rows(input.ood(), input.oodField(), network.inputs(), true);
+        long passes = (long) (rows.rows() + (ood == null ? 0 : ood.rows())) * mcSamples;
         if (passes > properties.maxRowSamples()) {
             throw problem(HttpStatus.BAD_REQUEST, "limit-exceeded", "Request exceeds a limit",
-                    "(" + rows.length + " rows + " + (ood == null ? 0 : ood.length) + " OOD rows) x " + mcSamples
+                    "(" + rows.rows() + " rows + " + (ood == null ? 0 : ood.rows()) + " OOD rows) x " + mcSamples
                             + " mcSamples = " + passes + " passes, more than the " + properties.maxRowSamples()
                             + " allowed (limit mcdropout.evaluation.max-row-samples); send fewer rows or fewer mcSamples",
                     "mcSamples", "mcdropout.evaluation.max-row-samples");
@@ -174,32 +176,37 @@ public class EvaluationService {
         }
     }
 
-    private double[][] rows(double[][] features, String field, int inputs, boolean ood) {
-        if (features == null || features.length == 0) {
+    /**
+     * The rows, checked in order as they were when they arrived as {@code double[][]}: none, too many, then per row
+     * its width and its numbers. Rows past the problem row ({@link ParsedRows}) were not kept; the check stops
+     * there at the latest.
+     */
+    private RowMatrix rows(ParsedRows features, String field, int inputs, boolean ood) {
+        if (features == null || features.rows() == 0) {
             throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set",
                     (ood ? "the out-of-distribution set" : "the data set") + " has no rows; send at least one row of "
                             + inputs + " numbers", field);
         }
-        if (features.length > properties.maxRows()) {
+        if (features.rows() > properties.maxRows()) {
             throw problem(HttpStatus.CONTENT_TOO_LARGE, "limit-exceeded", "Request exceeds a limit",
-                    field + " has " + features.length + " rows, more than the " + properties.maxRows()
+                    field + " has " + features.rows() + " rows, more than the " + properties.maxRows()
                             + " allowed (limit mcdropout.evaluation.max-rows)", field, "mcdropout.evaluation.max-rows");
         }
-        for (int i = 0; i < features.length; i++) {
-            double[] row = features[i];
-            if (row == null || row.length != inputs) {
+        for (int i = 0; i < features.rows(); i++) {
+            int width = features.width(i);
+            if (width != inputs) {
                 throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "feature-count-mismatch", "Rows do not fit the model",
-                        field + "[" + i + "] has " + (row == null ? "no" : Integer.toString(row.length))
+                        field + "[" + i + "] has " + (width < 0 ? "no" : Integer.toString(width))
                                 + " features, the model expects " + inputs, field + "[" + i + "]");
             }
-            for (double v : row) {
-                if (!Double.isFinite(v)) {
+            for (int j = 0; j < width; j++) {
+                if (!Double.isFinite(features.get(i, j))) {
                     throw problem(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
                             field + "[" + i + "] holds a value that is not a finite number", field + "[" + i + "]");
                 }
             }
         }
-        return features;
+        return features.matrix();
     }
 
     private static int[] labels(List<String> labels, int rows, String field, List<String> classes) {
