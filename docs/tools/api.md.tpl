@@ -747,6 +747,15 @@ admission:
   `max-rows × features × 8` bytes, and at most `predict.max-concurrent` requests hold such a block.
   A client that sends its body slowly holds its admission while it does; Tomcat's
   `server.tomcat.connection-timeout` (20 s between packets) bounds how long it may stall.
+- **Data sets in JSON bodies are bounded while parsed.** The `dataset.features` and `dataset.labels` of
+  `POST /train`, of an evaluation and of a sweep, and an evaluation's `outOfDistribution.features`, go from
+  the JSON tokens into one flat block of doubles (and a list of labels, each distinct label held once). Rows
+  are kept up to the largest row limit a body is checked against (`limits.max-training-rows`, or
+  `evaluation.max-rows` if larger), numbers per row up to `limits.max-training-features` (or the widest model
+  input a version may have, 2^20, if larger), and nothing after the first row that is null or of another
+  width than the first; the rest is counted and checked, never kept, so every answer (status, type, message,
+  `errors`) is the one the checks gave before. A 16 MiB body of `[0],[0],...` or of `"a","a",...` then costs
+  at most `max-training-rows × 8` bytes of rows, not four million arrays or strings (`HostileBodiesHeapTest`).
 - **Model loads.** A version that is not active is read from the store when a request pins it
   (`?model=name:N`, OIP `/versions/N`) or describes it; the last four stay cached. At most
   `predict.max-concurrent-loads` such loads run at once, one per version (a second request for the same
