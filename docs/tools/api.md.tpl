@@ -756,6 +756,9 @@ admission:
   width than the first; the rest is counted and checked, never kept, so every answer (status, type, message,
   `errors`) is the one the checks gave before. A 16 MiB body of `[0],[0],...` or of `"a","a",...` then costs
   at most `max-training-rows × 8` bytes of rows, not four million arrays or strings (`HostileBodiesHeapTest`).
+- **OIP parameters are read bounded too.** Of an inference request's `parameters` (and its inputs' and
+  outputs'), only `mc_samples` and `seed` are read; every other value is skipped token by token, and an array
+  or object given for `mc_samples` or `seed` is kept only as far as its 400 message shows it (80 characters).
 - **Model loads.** A version that is not active is read from the store when a request pins it
   (`?model=name:N`, OIP `/versions/N`) or describes it; the last four stay cached. At most
   `predict.max-concurrent-loads` such loads run at once, one per version (a second request for the same
