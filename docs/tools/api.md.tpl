@@ -367,8 +367,12 @@ leaves. Definitions and how to read them: [uncertainty.md](uncertainty.md).
 
 Evaluations are always synchronous: at most 10,000 labelled and 10,000 OOD rows
 (`mcdropout.evaluation.max-rows`), (rows + OOD rows) × `mcSamples` ≤ 2,000,000
-(`max-row-samples`), two at a time (`max-concurrent`, then 503 with `Retry-After`); a bigger set should
-be split. Each figure is exactly what `POST /predict` answers for the same rows, `mcSamples` and `seed`
+(`max-row-samples`), two at a time (`max-concurrent`, then 503 `busy` with `Retry-After`); a bigger set
+should be split. Like a prediction, an evaluation has a deadline, `evaluation.deadline` (120 s) from its
+arrival (the body upload counts): past it its work stops (the engine checks between samples and after every
+matrix product) and the answer is `503` (`deadline-exceeded`) with `Retry-After` (5 s); a client that closes
+its connection while its evaluation computes has its work stopped too (the connection is probed five times a
+second). Meters: `mcdropout.evaluation.in.flight` and `mcdropout.evaluation.stopped{reason}`. Each figure is exactly what `POST /predict` answers for the same rows, `mcSamples` and `seed`
 give. Evaluating costs CPU, so the endpoint needs the API key like training. The first two digits rows
 (right, and confidently so), a row the model gets wrong (row 1,119, a 3 read as 8), and the first row
 turned by 90 degrees as an OOD row; only the headline figures and one measure are shown, the full answer
@@ -628,8 +632,8 @@ own error page); point it at your documentation with, e.g.,
 | 422 | Rows that do not fit the model; an invalid artifact; a data set that cannot be trained on; an `Idempotency-Key` already used for another training request | `feature-count-mismatch`, `invalid-artifact`, `invalid-dataset`, `idempotency-key-reused` |
 | 429 | The training or sweep queue is full (`mcdropout.training.queue-capacity`, `mcdropout.experiments.queue-capacity`); retry after `Retry-After` seconds | `training-queue-full`, `experiment-queue-full` |
 | 500 | A failure of the service itself (logged); a stored model that no longer loads; a model whose weights overflow on this input, so no finite answer exists (never a NaN in a 200) | `internal-error`, `stored-model-invalid`, `non-finite-result` |
-| 503 | Predictions: all `mcdropout.predict.max-concurrent` slots busy and `max-queued` waiting, or a wait past `queue-timeout` (`busy`); a prediction past its `deadline`, its work stopped (`deadline-exceeded`); a prediction whose client hung up (`client-disconnected`, which nobody reads); a pinned version load that could not start within `queue-timeout` (`max-concurrent-loads`). `POST /train` on an instance with `mcdropout.training.enabled=false`, or while it shuts down (`shutting-down`); more than `mcdropout.evaluation.max-concurrent` evaluations. All but `training-disabled` carry `Retry-After` | `busy`, `deadline-exceeded`, `client-disconnected`, `training-disabled`, `shutting-down` |
-| 422 / 507 / 500 / 503 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507); the process running the job stopped (crash, kill) before the job recorded a result (503, reported after the restart) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error`, `interrupted-by-restart` |
+| 503 | Predictions: all `mcdropout.predict.max-concurrent` slots busy and `max-queued` waiting, or a wait past `queue-timeout` (`busy`); a prediction past its `deadline`, its work stopped (`deadline-exceeded`); a prediction whose client hung up (`client-disconnected`, which nobody reads); a pinned version load that could not start within `queue-timeout` (`max-concurrent-loads`). `POST /train` on an instance with `mcdropout.training.enabled=false`, or while it shuts down (`shutting-down`); more than `mcdropout.evaluation.max-concurrent` evaluations (`busy`), an evaluation past `mcdropout.evaluation.deadline` (`deadline-exceeded`) or whose client hung up (`client-disconnected`). All but `training-disabled` carry `Retry-After` | `busy`, `deadline-exceeded`, `client-disconnected`, `training-disabled`, `shutting-down` |
+| 422 / 507 / 500 / 503 in a job | Not answers but a failed training job's `error`: training diverged, failed or ran out of memory (507); the process running the job stopped (crash, kill) before the job recorded a result and before it saved its version (503, reported after the restart; a job whose version was saved is reported `SUCCEEDED`) | `training-diverged`, `training-failed`, `training-out-of-memory`, `internal-error`, `interrupted-by-restart` |
 | other 4xx | Any other status the server or Tomcat answers with | `http-NNN` (the status, e.g. `http-400`) |
 
 
@@ -813,6 +817,18 @@ admission:
   `max-rows × features × 8` bytes, and at most `predict.max-concurrent` requests hold such a block.
   A client that sends its body slowly holds its admission while it does; Tomcat's
   `server.tomcat.connection-timeout` (20 s between packets) bounds how long it may stall.
+- **Data sets in JSON bodies are bounded while parsed.** The `dataset.features` and `dataset.labels` of
+  `POST /train`, of an evaluation and of a sweep, and an evaluation's `outOfDistribution.features`, go from
+  the JSON tokens into one flat block of doubles (and a list of labels, each distinct label held once). Rows
+  are kept up to the largest row limit a body is checked against (`limits.max-training-rows`, or
+  `evaluation.max-rows` if larger), numbers per row up to `limits.max-training-features` (or the widest model
+  input a version may have, 2^20, if larger), and nothing after the first row that is null or of another
+  width than the first; the rest is counted and checked, never kept, so every answer (status, type, message,
+  `errors`) is the one the checks gave before. A 16 MiB body of `[0],[0],...` or of `"a","a",...` then costs
+  at most `max-training-rows × 8` bytes of rows, not four million arrays or strings (`HostileBodiesHeapTest`).
+- **OIP parameters are read bounded too.** Of an inference request's `parameters` (and its inputs' and
+  outputs'), only `mc_samples` and `seed` are read; every other value is skipped token by token, and an array
+  or object given for `mc_samples` or `seed` is kept only as far as its 400 message shows it (80 characters).
 - **Model loads.** A version that is not active is read from the store when a request pins it
   (`?model=name:N`, OIP `/versions/N`) or describes it; the last four stay cached. At most
   `predict.max-concurrent-loads` such loads run at once, one per version (a second request for the same
@@ -820,7 +836,9 @@ admission:
   start within `predict.queue-timeout` is a 503 `busy` with `Retry-After`. `mcdropout.model.loads` counts them.
 - **Training uploads** are checked against the training queue before their body is read: when every
   training thread is busy and the queue is full, `POST /train` and `POST /train/csv` answer 429 with
-  `Retry-After` without parsing (or storing) the upload. The API key is checked before that.
+  `Retry-After` without parsing (or storing) the upload. The API key is checked before that, and an
+  `Idempotency-Key` after it: a retry whose key is already known is not a new job, so it gets its earlier job
+  (or the 422/409 it would get with room in the queue), not the 429.
 - **Threads and connections.** Tomcat runs at most `server.tomcat.threads.max=64` request threads (Boot's
   default is 200), keeps `min-spare=8`, accepts up to `server.tomcat.max-connections=1024` connections and
   queues `server.tomcat.accept-count=100` more in the kernel; beyond that connections are refused, not
@@ -925,6 +943,8 @@ The service's own meters, all prefixed `mcdropout`:
 | `mcdropout.predict.stopped` | counter: predictions whose work was stopped | `reason` = `deadline` / `disconnected` |
 | `mcdropout.predict.batch.size` | distribution summary: predictions per engine call (1: it ran alone; [batching](#predict)) | |
 | `mcdropout.predict.queue.time` | timer: from a prediction reaching the engine to its batch's engine call starting | |
+| `mcdropout.evaluation.in.flight` | gauge: evaluations admitted and computing | |
+| `mcdropout.evaluation.stopped` | counter: evaluations whose work was stopped | `reason` = `deadline` / `disconnected` |
 | `mcdropout.model.active.version` | gauge | `model` |
 | `mcdropout.model.reloads` | counter: active versions swapped in by the store rescan (another replica moved the pointer) | `model` |
 | `mcdropout.model.loads` | counter: versions that are not active read from the store on demand ([Capacity](#capacity)) | `model` |
@@ -1025,6 +1045,7 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `shutdown.drain-delay` | `1s` | On SIGTERM, how long readiness reports DOWN while the service still serves |
 | `shutdown.grace-period` | `9s` | The longest a shutdown may take before the process halts (below Docker's 10 s; Kubernetes: 24 s of its 30 s) |
 | `store.rescan-interval` | `5s` | How often the store is read again for versions and active pointers that other processes sharing it changed (replicas on one volume); `0` switches it off; else 100ms to 1h |
+| `store.stale-temp-age` | `1h` | A temp file in the store (an upload arriving, a version being written) last written longer ago than this is a crashed writer's leftover and is removed at start-up; a younger one may be another replica's write in progress and is left alone; at least 1m |
 | `training.enabled` | `true` | `false`: this instance does not train: `POST /train` answers 503 (`training-disabled`) and the default model is not trained at start (it is picked up from the shared store when another replica stores it) |
 
 **Replicas sharing one store.** Several instances may use one store directory (a ReadWriteMany volume,
@@ -1034,13 +1055,17 @@ temp file), so concurrent imports and trainings on different replicas never over
 version; the `active` pointer is replaced atomically. Every `store.rescan-interval` each instance reads the
 pointers again and swaps in the version another instance activated (its `models` readiness turns UP the
 same way when another replica trains the first model). On first start on an empty shared store each
-replica with training on starts training the default model; the first to store it wins and the others stop.
+replica with training on starts training the default model; the first to store it wins and the others stop. A
+replica's start-up removes only temp files last written more than `store.stale-temp-age` (1 h) ago: an
+upload in progress on another replica writes its temp file as its bytes arrive, so a start beside it leaves
+it alone; a leftover of a crash is removed by a start after it has aged (it is never listed as a version).
 
 | `evaluation.default-mc-samples` | `100` | Monte Carlo passes of an evaluation that names none, and of the validation report a training job stores |
 | `evaluation.max-mc-samples` | `1000` | Largest `mcSamples` of an evaluation |
 | `evaluation.max-rows` | `10000` | Most labelled rows, and most OOD rows, per evaluation |
 | `evaluation.max-row-samples` | `2000000` | Most (rows + OOD rows) × `mcSamples` per evaluation |
 | `evaluation.max-concurrent` | `2` | Evaluations computed at once; more get 503 |
+| `evaluation.deadline` | `120s` | From an evaluation's arrival to its answer; past it the work stops and the answer is 503 (`deadline-exceeded`) |
 | `evaluation.retained` | `50` | Recent evaluations kept in memory for `GET /evaluations/{id}` and their plots |
 | `evaluation.curve-points` | `200` | Most points of a risk-coverage curve in a report |
 | `experiments.max-rates` | `20` | Most rates per sweep (at most 20) |

@@ -31,7 +31,8 @@ Carlo passes, as the query parameters of `/predict` do:
 | `mc_samples` | integer, stochastic passes with dropout on; absent or 0: one deterministic pass; at most `mcdropout.limits.max-mc-samples` (10,000). Adaptive sampling (`mcSamples=auto`) is for `POST /predict` only ([api.md](api.md#adaptive-sampling-mcsamplesauto)) |
 | `seed` | integer, any 64-bit; absent: one is drawn and returned |
 
-Other parameters are ignored. The response echoes the request's `id`, names `model_name` and
+Other parameters, and the parameters of inputs and outputs, are ignored: their values are skipped as they are
+read, never built, however large. The response echoes the request's `id`, names `model_name` and
 `model_version`, gives the `mc_samples` and `seed` used in its `parameters` (send the seed back to get the
 same answer) and has these outputs (all of them, unless the request's `outputs` names some: then those, in
 that order):

@@ -4,6 +4,8 @@ import dev.mcdropout.models.ModelRegistry;
 import dev.mcdropout.nn.MonteCarloPredictor;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.BodyLimitRule;
+import dev.mcdropout.system.ClientDisconnects;
+import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.EvaluationProperties;
 import dev.mcdropout.training.TrainingLimits;
 import java.time.Clock;
@@ -22,8 +24,9 @@ class EvaluationConfiguration {
     }
 
     @Bean
-    EvaluationService evaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties) {
-        return new EvaluationService(registry, evaluator, properties, Clock.systemUTC());
+    EvaluationService evaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties,
+                                        ClientDisconnects disconnects, McDropoutMetrics metrics) {
+        return new EvaluationService(registry, evaluator, properties, Clock.systemUTC(), disconnects, metrics);
     }
 
     @Bean
@@ -33,6 +36,12 @@ class EvaluationConfiguration {
         ExperimentService experiments = new ExperimentService(registry, evaluator, properties, nice, Clock.systemUTC());
         experiments.problemTypeBase(service.problems().typeBase());
         return experiments;
+    }
+
+    @Bean
+    org.springdoc.core.customizers.OpenApiCustomizer outOfDistributionFeaturesDocs() {
+        return dev.mcdropout.training.ParsedRows.documented("OutOfDistribution",
+                "Rows of finite numbers, as many per row as the model has inputs", null);
     }
 
     /** Evaluation and sweep bodies carry data sets, as training uploads do. */

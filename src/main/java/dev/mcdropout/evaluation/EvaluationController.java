@@ -8,9 +8,11 @@ import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.system.ProblemException;
 import dev.mcdropout.system.RequiresApiKey;
 import dev.mcdropout.training.CsvDatasetReader;
+import dev.mcdropout.training.ParsedRows;
 import dev.mcdropout.training.TrainingRequests;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -79,7 +81,8 @@ public class EvaluationController {
     @ApiResponse(responseCode = "404", description = "No such model or version")
     @ApiResponse(responseCode = "413", description = "Body larger than mcdropout.limits.max-training-body or more rows than mcdropout.evaluation.max-rows")
     @ApiResponse(responseCode = "422", description = "An empty set, a label the model does not know, or a row with the wrong number of features")
-    @ApiResponse(responseCode = "503", description = "Too many evaluations running; retry after Retry-After seconds")
+    @ApiResponse(responseCode = "503", description = "Too many evaluations running (busy), or this one ran past mcdropout.evaluation.deadline and was stopped (deadline-exceeded); retry after Retry-After seconds",
+            headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")))
     @RequiresApiKey
     @PostMapping(path = "/models/{name}/versions/{version}/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
@@ -101,12 +104,12 @@ public class EvaluationController {
             throw TrainingRequests.invalidRequest("the request needs a 'dataset' with 'features' and 'labels'", "dataset");
         }
         TrainingRequests.requireKnown(request.dataset().unknown(), "dataset");
-        double[][] ood = null;
+        ParsedRows ood = null;
         if (request.outOfDistribution() != null) {
             TrainingRequests.requireKnown(request.outOfDistribution().unknown(), "outOfDistribution");
             ood = request.outOfDistribution().features();
             if (ood == null) {
-                ood = new double[0][];
+                ood = ParsedRows.of(new double[0][]);
             }
         }
         Double target = target(targetAccuracy, request.targetAccuracy());
@@ -167,8 +170,9 @@ public class EvaluationController {
                 throw new UncheckedIOException(e);
             }
         }
-        return service.evaluate(name, version, new EvaluationService.Input(parsed.features(), parsed.labels(), ood,
-                "data", "data.labels", "outOfDistribution"), mcSamples, seed, target);
+        return service.evaluate(name, version, new EvaluationService.Input(ParsedRows.of(parsed.features()),
+                parsed.labels(), ood == null ? null : ParsedRows.of(ood), "data", "data.labels", "outOfDistribution"),
+                mcSamples, seed, target);
     }
 
     @Operation(operationId = "getEvaluation", summary = "A recent evaluation",

@@ -3,8 +3,9 @@ package dev.mcdropout.evaluation;
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mcdropout.nn.metrics.EvaluationReport;
+import dev.mcdropout.training.ParsedRows;
 import dev.mcdropout.training.TrainingDtos.TrainingDataset;
-import io.swagger.v3.oas.annotations.media.ArraySchema;
+import tools.jackson.databind.annotation.JsonDeserialize;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
@@ -33,8 +34,9 @@ public final class EvaluationDtos {
 
     @Schema(name = "OutOfDistribution", description = "Feature rows without labels")
     public record OutOfDistribution(
-            @ArraySchema(arraySchema = @Schema(description = "Rows of finite numbers, as many per row as the model has inputs"))
-            double[][] features,
+            // Documented by EvaluationConfiguration#outOfDistributionFeaturesDocs (read by a bounded parser).
+            @JsonDeserialize(using = ParsedRows.Deserializer.class)
+            ParsedRows features,
             @JsonAnySetter @Schema(hidden = true) Map<String, Object> unknown) {
     }
 

@@ -8,7 +8,17 @@ import dev.mcdropout.nn.Network;
 import dev.mcdropout.nn.metrics.EvaluationReport;
 import dev.mcdropout.nn.metrics.Evaluator;
 import dev.mcdropout.system.EvaluationProperties;
+import dev.mcdropout.nn.PredictionStoppedException;
+import dev.mcdropout.nn.RowMatrix;
+import dev.mcdropout.training.ParsedRows;
+import dev.mcdropout.system.ClientDisconnects;
+import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.RequestIdFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.function.BooleanSupplier;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import dev.mcdropout.training.CsvDatasetReader;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -26,6 +36,12 @@ import org.springframework.http.HttpStatus;
 /**
  * Checks an evaluation request against the model and {@code mcdropout.evaluation.*}, runs it (synchronously, at
  * most {@code max-concurrent} at once) and keeps the newest {@code retained} results for their plot URLs.
+ *
+ * <p>An evaluation is stopped like a prediction ({@code PredictService#admitted}): when its deadline
+ * ({@code mcdropout.evaluation.deadline} from the request's arrival) passes, it answers 503
+ * {@code deadline-exceeded} with Retry-After; when its client hangs up ({@link ClientDisconnects}), its work
+ * stops (and the 503 {@code client-disconnected} goes to nobody). The engine asks the stop signal between
+ * samples and matrix products, so the slot is given back within one product of it.
  */
 public class EvaluationService {
 
@@ -49,16 +65,26 @@ public class EvaluationService {
     }
 
     /** What a client sent, before it is checked against the model. */
-    record Input(double[][] features, List<String> labels, double[][] ood, String featuresField, String labelsField,
+    record Input(ParsedRows features, List<String> labels, ParsedRows ood, String featuresField, String labelsField,
                  String oodField) {
     }
 
-    public EvaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties, Clock clock) {
+    /** Retry-After of the 503s: too many evaluations running, or this one stopped. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
+    private final ClientDisconnects disconnects;
+    private final McDropoutMetrics metrics;
+
+    public EvaluationService(ModelRegistry registry, Evaluator evaluator, EvaluationProperties properties, Clock clock,
+                             ClientDisconnects disconnects, McDropoutMetrics metrics) {
         this.registry = registry;
         this.evaluator = evaluator;
         this.properties = properties;
         this.clock = clock;
+        this.disconnects = disconnects;
+        this.metrics = metrics;
         this.admission = new Semaphore(properties.maxConcurrent());
+        metrics.evaluationGauge(() -> properties.maxConcurrent() - admission.availablePermits());
     }
 
     EvaluationView evaluate(String name, int version, Input input, Integer mcSamplesParam, Long seedParam,
@@ -76,28 +102,40 @@ public class EvaluationService {
             throw problem(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
                     "targetAccuracy must be in (0, 1], got " + targetAccuracy, "targetAccuracy");
         }
-        double[][] rows = rows(input.features(), input.featuresField(), network.inputs(), false);
-        int[] labels = labels(input.labels(), rows.length, input.labelsField(), network.classes());
-        double[][] ood = input.ood() == null ? null : rows(input.ood(), input.oodField(), network.inputs(), true);
-        long passes = (long) (rows.length + (ood == null ? 0 : ood.length)) * mcSamples;
+        RowMatrix rows = rows(input.features(), input.featuresField(), network.inputs(), false);
+        int[] labels = labels(input.labels(), rows.rows(), input.labelsField(), network.classes());
+        RowMatrix ood = input.ood() == null ? null : rows(input.ood(), input.oodField(), network.inputs(), true);
+        long passes = (long) (rows.rows() + (ood == null ? 0 : ood.rows())) * mcSamples;
         if (passes > properties.maxRowSamples()) {
             throw problem(HttpStatus.BAD_REQUEST, "limit-exceeded", "Request exceeds a limit",
-                    "(" + rows.length + " rows + " + (ood == null ? 0 : ood.length) + " OOD rows) x " + mcSamples
+                    "(" + rows.rows() + " rows + " + (ood == null ? 0 : ood.rows()) + " OOD rows) x " + mcSamples
                             + " mcSamples = " + passes + " passes, more than the " + properties.maxRowSamples()
                             + " allowed (limit mcdropout.evaluation.max-row-samples); send fewer rows or fewer mcSamples",
                     "mcSamples", "mcdropout.evaluation.max-row-samples");
         }
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
-        if (!admission.tryAcquire()) {
-            throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
-                    properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
-                            + "retry shortly").retryAfter(Duration.ofSeconds(5));
-        }
+        HttpServletRequest request = currentRequest();
+        long deadline = arrival(request) + properties.deadline().toNanos();
         EvaluationReport report;
-        try {
-            report = evaluator.evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy);
-        } finally {
-            admission.release();
+        try (ClientDisconnects.Watch watch = disconnects.watch(request)) {
+            if (!admission.tryAcquire()) {
+                throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "busy", "Service busy",
+                        properties.maxConcurrent() + " evaluations are running (mcdropout.evaluation.max-concurrent); "
+                                + "retry shortly").retryAfter(RETRY_AFTER);
+            }
+            try {
+                BooleanSupplier stop = () -> watch.clientGone() || System.nanoTime() - deadline > 0;
+                if (stop.getAsBoolean()) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+                try {
+                    report = evaluator.evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy, stop);
+                } catch (PredictionStoppedException e) {
+                    throw stopped(watch.clientGone() ? "disconnected" : "deadline");
+                }
+            } finally {
+                admission.release();
+            }
         }
         String id = UUID.randomUUID().toString();
         EvaluationView view = EvaluationView.of(id, new ModelRef(model.name(), model.version()), report, clock.instant());
@@ -107,38 +145,68 @@ public class EvaluationService {
         return view;
     }
 
+    /** The work was stopped: its deadline passed, or its client went away (then nobody reads the answer). */
+    private ProblemException stopped(String reason) {
+        metrics.evaluationStopped(reason);
+        if ("disconnected".equals(reason)) {
+            return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "client-disconnected",
+                    "Client disconnected", "the client closed the connection; the evaluation was stopped",
+                    RETRY_AFTER);
+        }
+        return ProblemException.retryLater(HttpStatus.SERVICE_UNAVAILABLE, "deadline-exceeded", "Deadline exceeded",
+                "the evaluation did not finish within " + properties.deadline().toMillis() + " ms of its arrival "
+                        + "(mcdropout.evaluation.deadline) and was stopped; send fewer rows or mcSamples, or retry "
+                        + "when the service is less busy", RETRY_AFTER);
+    }
+
+    private static HttpServletRequest currentRequest() {
+        return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest() : null;
+    }
+
+    /** When the request reached the application ({@link RequestIdFilter}), or now outside a request. */
+    private static long arrival(HttpServletRequest request) {
+        Object arrival = request == null ? null : request.getAttribute(RequestIdFilter.ARRIVAL);
+        return arrival instanceof Long nanos ? nanos : System.nanoTime();
+    }
+
     Optional<Stored> find(String id) {
         synchronized (recent) {
             return Optional.ofNullable(recent.get(id));
         }
     }
 
-    private double[][] rows(double[][] features, String field, int inputs, boolean ood) {
-        if (features == null || features.length == 0) {
+    /**
+     * The rows, checked in order as they were when they arrived as {@code double[][]}: none, too many, then per row
+     * its width and its numbers. Rows past the problem row ({@link ParsedRows}) were not kept; the check stops
+     * there at the latest.
+     */
+    private RowMatrix rows(ParsedRows features, String field, int inputs, boolean ood) {
+        if (features == null || features.rows() == 0) {
             throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-dataset", "Invalid data set",
                     (ood ? "the out-of-distribution set" : "the data set") + " has no rows; send at least one row of "
                             + inputs + " numbers", field);
         }
-        if (features.length > properties.maxRows()) {
+        if (features.rows() > properties.maxRows()) {
             throw problem(HttpStatus.CONTENT_TOO_LARGE, "limit-exceeded", "Request exceeds a limit",
-                    field + " has " + features.length + " rows, more than the " + properties.maxRows()
+                    field + " has " + features.rows() + " rows, more than the " + properties.maxRows()
                             + " allowed (limit mcdropout.evaluation.max-rows)", field, "mcdropout.evaluation.max-rows");
         }
-        for (int i = 0; i < features.length; i++) {
-            double[] row = features[i];
-            if (row == null || row.length != inputs) {
+        for (int i = 0; i < features.rows(); i++) {
+            int width = features.width(i);
+            if (width != inputs) {
                 throw problem(HttpStatus.UNPROCESSABLE_CONTENT, "feature-count-mismatch", "Rows do not fit the model",
-                        field + "[" + i + "] has " + (row == null ? "no" : Integer.toString(row.length))
+                        field + "[" + i + "] has " + (width < 0 ? "no" : Integer.toString(width))
                                 + " features, the model expects " + inputs, field + "[" + i + "]");
             }
-            for (double v : row) {
-                if (!Double.isFinite(v)) {
+            for (int j = 0; j < width; j++) {
+                if (!Double.isFinite(features.get(i, j))) {
                     throw problem(HttpStatus.BAD_REQUEST, "invalid-number", "Invalid number",
                             field + "[" + i + "] holds a value that is not a finite number", field + "[" + i + "]");
                 }
             }
         }
-        return features;
+        return features.matrix();
     }
 
     private static int[] labels(List<String> labels, int rows, String field, List<String> classes) {

@@ -412,8 +412,18 @@ public class ModelRegistry {
      */
     public LoadedModel publish(String name, ModelArtifact artifact, boolean activate, EvaluationReport report)
             throws IOException {
+        return publish(name, artifact, activate, report, null);
+    }
+
+    /**
+     * As {@link #publish(String, ModelArtifact, boolean, EvaluationReport)}, by training job {@code trainingJob}:
+     * the version records the job's id before it appears ({@link ModelStore#commit(String, Path, String)}), so
+     * after a crash the job's outcome can be read from the store ({@link ModelStore#versionMadeBy}).
+     */
+    public LoadedModel publish(String name, ModelArtifact artifact, boolean activate, EvaluationReport report,
+                               String trainingJob) throws IOException {
         byte[] reportJson = report == null ? null : REPORTS.writeValueAsBytes(report);
-        return addVersion(name, temp -> {
+        return addVersion(name, trainingJob, temp -> {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 codec.write(artifact, out);
             }
@@ -511,13 +521,14 @@ public class ModelRegistry {
      * Adds the next version of a model through a temp file in the store: only a file that was written and read
      * back whole is committed (atomically renamed) into a version; on any failure the temp file is removed.
      */
-    private LoadedModel addVersion(String name, TempWrite write, Committed committed) throws IOException {
+    private LoadedModel addVersion(String name, String trainingJob, TempWrite write, Committed committed)
+            throws IOException {
         return locked(name, () -> {
             Path temp = store.newTempFile(name);
             boolean renamed = false;
             try {
                 ModelArtifact artifact = write.write(temp);
-                int version = store.commit(name, temp);
+                int version = store.commit(name, temp, trainingJob);
                 renamed = true;
                 return committed.apply(version, artifact);
             } finally {

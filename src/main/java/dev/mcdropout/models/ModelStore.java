@@ -40,7 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every write goes to a temp file in the same directory and is fsynced; the directory is fsynced after it
  * becomes visible: after a crash a version is either complete or absent, and leftover temp files are removed
- * at the next start. Names are validated against {@link ModelNames#REGEX} before any path is built, and every
+ * at a later start. Only stale ones: a temp file last written more than {@code staleTempAge} ago
+ * ({@code mcdropout.store.stale-temp-age}). In a store shared by replicas, a young temp file may be another
+ * live process's upload in progress (its bytes still arriving, or being validated before it becomes a version),
+ * and deleting it would fail that upload; an upload's temp file is written to as its bytes arrive, so only a
+ * writer that is gone, or one stalled far longer than any connection timeout, leaves one untouched that long. Names are validated against {@link ModelNames#REGEX} before any path is built, and every
  * resolved path is checked to stay under the root.
  *
  * <p>Several processes may share one store (replicas on a ReadWriteMany volume). A version file is created
@@ -64,10 +68,25 @@ public final class ModelStore {
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     /** A version's evaluation report, beside its zip; versions stored before reports existed have none. */
     private static final String REPORT_SUFFIX = ".evaluation.json";
+    /** The id of the training job that made a version, beside its zip; imported versions have none. */
+    private static final String ORIGIN_SUFFIX = ".job";
+
+    /** Default of {@code mcdropout.store.stale-temp-age}. */
+    public static final java.time.Duration DEFAULT_STALE_TEMP_AGE = java.time.Duration.ofHours(1);
 
     private final Path root;
+    private final java.time.Duration staleTempAge;
 
     public ModelStore(Path root) {
+        this(root, DEFAULT_STALE_TEMP_AGE);
+    }
+
+    /** {@code staleTempAge}: how long a temp file must have gone unwritten before a start-up removes it. */
+    public ModelStore(Path root, java.time.Duration staleTempAge) {
+        if (staleTempAge.isNegative() || staleTempAge.isZero()) {
+            throw new IllegalArgumentException("staleTempAge must be positive, got " + staleTempAge);
+        }
+        this.staleTempAge = staleTempAge;
         try {
             Files.createDirectories(root);
             this.root = root.toRealPath();
@@ -181,6 +200,18 @@ public final class ModelStore {
      * one committed by another process on the same directory.
      */
     public int commit(String name, Path temp) throws IOException {
+        return commit(name, temp, null);
+    }
+
+    /**
+     * As {@link #commit(String, Path)}, recording that training job {@code trainingJob} (null: none, an import)
+     * made the version: {@code {version}.job} holds the job's id and is written, fsynced, before the version
+     * file appears, so a version a job published always names its job, even when the process dies the instant
+     * after (a restart then reports the job SUCCEEDED rather than interrupted, see {@link #versionMadeBy}). A
+     * {@code .job} file without its version (the process died between the two) names nothing: it is read only
+     * beside an existing version and is replaced or removed by the next commit of that number.
+     */
+    public int commit(String name, Path temp, String trainingJob) throws IOException {
         Path dir = modelDir(name);
         if (!temp.getParent().equals(dir) || !temp.getFileName().toString().startsWith(TEMP_PREFIX)) {
             throw new IllegalArgumentException("not a temp file of model " + name);
@@ -190,6 +221,19 @@ public final class ModelStore {
             int version = nextVersion(name);
             while (true) {
                 Path target = versionFile(name, version);
+                if (Files.exists(target)) {
+                    version = Math.addExact(version, 1);
+                    ModelNames.requireVersion(version);
+                    continue;
+                }
+                // Under the store lock the number is ours: its origin first, so that the version never exists
+                // without it (a leftover of an earlier attempt that died before its link is replaced or removed).
+                Path origin = originFile(name, version);
+                if (trainingJob == null) {
+                    Files.deleteIfExists(origin);
+                } else {
+                    writeAtomically(origin, trainingJob);
+                }
                 try {
                     // link(2) creates the name only if it is absent: create-if-absent, atomic, and the file is
                     // complete the moment it appears.
@@ -271,6 +315,7 @@ public final class ModelStore {
                 return false;
             }
             Files.deleteIfExists(reportFile(name, version));
+            Files.deleteIfExists(originFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return true;
@@ -298,6 +343,7 @@ public final class ModelStore {
         withStoreLock(name, () -> {
             // the report first: a crash in between leaves a version without a report, never a report without one
             Files.deleteIfExists(reportFile(name, version));
+            Files.deleteIfExists(originFile(name, version));
             Files.deleteIfExists(versionFile(name, version));
             fsyncDirectory(modelDir(name));
             return null;
@@ -349,6 +395,36 @@ public final class ModelStore {
     Path versionFile(String name, int version) {
         ModelNames.requireVersion(version);
         return checkInside(modelDir(name).resolve(version + ".zip"));
+    }
+
+    /**
+     * The stored version that training job {@code jobId} published, if any: the newest version whose
+     * {@code .job} file names it (see {@link #commit(String, Path, String)}).
+     */
+    public OptionalInt versionMadeBy(String name, String jobId) {
+        if (!ModelNames.isValid(name)) {
+            return OptionalInt.empty();
+        }
+        List<Integer> versions = versions(name);
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            int version = versions.get(i);
+            try {
+                if (jobId.equals(Files.readString(originFile(name, version), StandardCharsets.US_ASCII).trim())
+                        && exists(name, version)) {
+                    return OptionalInt.of(version);
+                }
+            } catch (NoSuchFileException e) {
+                // imported, or stored before versions named their job
+            } catch (IOException e) {
+                log.warn("cannot read {}: {}", originFile(name, version), e.toString());
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    Path originFile(String name, int version) {
+        ModelNames.requireVersion(version);
+        return checkInside(modelDir(name).resolve(version + ORIGIN_SUFFIX));
     }
 
     Path reportFile(String name, int version) {
@@ -409,7 +485,13 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * Removes the temp files that crashed writers left, and only those: a temp file written within
+     * {@code staleTempAge} may belong to a live writer in another process sharing the store, so it stays (a
+     * leftover of a crash that recent is removed by a later start; it is never listed as a version meanwhile).
+     */
     private void removeLeftovers() {
+        java.time.Instant staleBefore = java.time.Instant.now().minus(staleTempAge);
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
             for (Path dir : dirs) {
                 if (!ModelNames.isValid(dir.getFileName().toString())) {
@@ -417,8 +499,19 @@ public final class ModelStore {
                 }
                 try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
                     for (Path temp : temps) {
-                        log.info("removing leftover temp file {}", temp);
-                        Files.deleteIfExists(temp);
+                        java.time.Instant written;
+                        try {
+                            written = Files.getLastModifiedTime(temp).toInstant();
+                        } catch (NoSuchFileException e) {
+                            continue; // its writer committed or discarded it meanwhile
+                        }
+                        if (written.isBefore(staleBefore)) {
+                            log.info("removing leftover temp file {} (last written {})", temp, written);
+                            Files.deleteIfExists(temp);
+                        } else {
+                            log.info("leaving temp file {}: written {}, within mcdropout.store.stale-temp-age ({}), "
+                                    + "so possibly another process's write in progress", temp, written, staleTempAge);
+                        }
                     }
                 }
             }

@@ -12,7 +12,7 @@ class ModelsConfig {
 
     @Bean
     ModelStore modelStore(McDropoutProperties properties) {
-        return new ModelStore(properties.store().dir());
+        return new ModelStore(properties.store().dir(), properties.store().staleTempAge());
     }
 
     @Bean

@@ -9,7 +9,10 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.ValueDeserializer;
 
-/** A tensor's {@code shape} as it is read: its first dimensions only ({@link OipDtos.InputBody}). */
+/**
+ * Parts of an inference request as they are read, bounded: a tensor's {@code shape} (its first dimensions
+ * only, {@link OipDtos.InputBody}) and {@code parameters} (only the ones the service reads).
+ */
 final class OipBodies {
 
     private OipBodies() {
@@ -78,6 +81,101 @@ final class OipBodies {
                         new JacksonException.Reference(kept, n));
             }
             return new Shape(kept, n);
+        }
+    }
+
+    /** The parameters the service reads ({@code mc_samples}, {@code seed}); every other one is skipped unread. */
+    static final java.util.Set<String> READ_PARAMETERS = java.util.Set.of("mc_samples", "seed");
+
+    /**
+     * {@code parameters} (of the request, of an input, of an output) as a map of the parameters the service reads;
+     * the values of all others are skipped token by token, never built. Bound to {@code Map<String, Object>}, a
+     * 16 MiB {@code "parameters": {"x": [0,0,...]}} made eight million boxed numbers before anything was checked.
+     * A value read is what Jackson's untyped deserializer makes of a scalar; an array or object, which the
+     * service refuses anyway, is kept as the beginning of its {@code String.valueOf} text, as much as an error
+     * message shows of it ({@link OipController#abbreviate}), so every answer is the one it was.
+     */
+    static final class ParametersDeserializer extends ValueDeserializer<java.util.Map<String, Object>> {
+
+        /** One character more than {@link OipController#abbreviate} shows, so that it still abbreviates. */
+        private static final int SHOWN = 81;
+
+        @Override
+        public java.util.Map<String, Object> deserialize(JsonParser p, DeserializationContext ctxt)
+                throws JacksonException {
+            if (!p.isExpectedStartObjectToken()) {
+                return ctxt.readValue(p, ctxt.getTypeFactory().constructMapType(java.util.Map.class,
+                        String.class, Object.class));
+            }
+            java.util.Map<String, Object> read = new java.util.LinkedHashMap<>();
+            for (String name = p.nextName(); name != null; name = p.nextName()) {
+                JsonToken t = p.nextToken();
+                if (READ_PARAMETERS.contains(name)) {
+                    read.put(name, value(p, t));
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return read;
+        }
+
+        private static Object value(JsonParser p, JsonToken t) {
+            return switch (t) {
+                case VALUE_STRING -> p.getString();
+                case VALUE_NUMBER_INT -> p.getNumberValue();
+                case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NULL -> null;
+                default -> {
+                    StringBuilder shown = new StringBuilder();
+                    render(p, t, shown);
+                    yield new Shown(shown.toString());
+                }
+            };
+        }
+
+        /**
+         * Appends {@code String.valueOf} of the container starting at {@code t} as Jackson's untyped deserializer
+         * builds it ({@code [a, b]}, {@code {k=v}}), up to {@link #SHOWN} characters; the rest is only read.
+         */
+        private static void render(JsonParser p, JsonToken t, StringBuilder out) {
+            if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+                boolean object = t == JsonToken.START_OBJECT;
+                append(out, object ? "{" : "[");
+                boolean first = true;
+                for (JsonToken next = p.nextToken(); next != JsonToken.END_ARRAY && next != JsonToken.END_OBJECT;
+                     next = p.nextToken()) {
+                    if (!first) {
+                        append(out, ", ");
+                    }
+                    first = false;
+                    if (object) {
+                        if (out.length() <= SHOWN) {
+                            append(out, p.currentName() + "=");
+                        }
+                        next = p.nextToken();
+                    }
+                    render(p, next, out);
+                }
+                append(out, object ? "}" : "]");
+            } else if (out.length() <= SHOWN) {
+                append(out, String.valueOf(value(p, t)));
+            }
+        }
+
+        private static void append(StringBuilder out, String text) {
+            if (out.length() <= SHOWN) {
+                out.append(text, 0, Math.min(text.length(), SHOWN + 1 - out.length()));
+            }
+        }
+    }
+
+    /** An array or object parameter value, as much of its text as an error message shows. */
+    record Shown(String text) {
+        @Override
+        public String toString() {
+            return text;
         }
     }
 }

@@ -40,6 +40,8 @@ public final class OipDtos {
 
     @Schema(name = "OipRequestOutput", description = "$request_output")
     public record RequestOutput(@Schema(example = "probabilities_mean", requiredMode = Schema.RequiredMode.REQUIRED) String name,
+                                // bounded while read, as the request's parameters
+                                @JsonDeserialize(using = OipBodies.ParametersDeserializer.class)
                                 Map<String, Object> parameters) {
     }
 
@@ -106,13 +108,15 @@ public final class OipDtos {
      * {@code data} straight into a bounded block ({@link TensorDataDeserializer}), its {@code shape} kept to its
      * first dimensions ({@link OipBodies.ShapeDeserializer}).
      */
-    record InferenceBody(String id, Map<String, Object> parameters, List<InputBody> inputs,
-                         List<RequestOutput> outputs) {
+    record InferenceBody(String id,
+                         @JsonDeserialize(using = OipBodies.ParametersDeserializer.class) Map<String, Object> parameters,
+                         List<InputBody> inputs, List<RequestOutput> outputs) {
     }
 
     record InputBody(String name,
                      @JsonDeserialize(using = OipBodies.ShapeDeserializer.class) OipBodies.Shape shape,
-                     String datatype, Map<String, Object> parameters,
+                     String datatype,
+                     @JsonDeserialize(using = OipBodies.ParametersDeserializer.class) Map<String, Object> parameters,
                      @JsonDeserialize(using = TensorDataDeserializer.class) TensorData data) {
     }
 }

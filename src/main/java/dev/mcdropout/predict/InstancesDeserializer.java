@@ -1,12 +1,12 @@
 package dev.mcdropout.predict;
 
+import dev.mcdropout.system.JsonNumbers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.ValueDeserializer;
-import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
  * Reads {@code instances} straight from the token stream into one flat block ({@link ParsedInstances}),
@@ -71,7 +71,7 @@ final class InstancesDeserializer extends ValueDeserializer<ParsedInstances> {
         try {
             for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; j++) {
                 double v = t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
-                        ? p.getDoubleValue() : notANumber(p, ctxt, t);
+                        ? p.getDoubleValue() : JsonNumbers.arrayElement(p, ctxt, t);
                 if (keep && j < features) {
                     block[base + j] = v;
                 }
@@ -83,27 +83,6 @@ final class InstancesDeserializer extends ValueDeserializer<ParsedInstances> {
             throw DatabindException.wrapWithPath(ctxt, e, new JacksonException.Reference(parsed, j));
         }
         endRow(parsed, i, features, j, firstNonFinite);
-    }
-
-    /**
-     * A token other than a number where a number belongs: Jackson's {@code double} deserializer decides ("NaN"
-     * is NaN, "abc" fails), and its failures are worded as its {@code double[]} deserializer words them.
-     */
-    private static double notANumber(JsonParser p, DeserializationContext ctxt, JsonToken t) {
-        try {
-            return ctxt.readValue(p, Double.TYPE);
-        } catch (DatabindException e) {
-            String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-            if (t == JsonToken.VALUE_NULL) {
-                throw MismatchedInputException.from(p, double[].class, "Cannot coerce `null` to element of `double[]` "
-                        + "(disable `DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES` to allow)");
-            }
-            if (message.contains(" to `double` value (but might")) {
-                throw MismatchedInputException.from(p, double[].class,
-                        message.replace(" to `double` value (but might", " to element of `double[]` (but might"));
-            }
-            throw e;
-        }
     }
 
     private static void rowOf(double[] row, ParsedInstances parsed, int i, int features) {

@@ -82,6 +82,19 @@ public class McDropoutMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    /** Evaluations admitted and computing, read live. */
+    public void evaluationGauge(Supplier<Number> running) {
+        Gauge.builder("mcdropout.evaluation.in.flight", running)
+                .description("Evaluations admitted and computing").strongReference(true).register(registry);
+    }
+
+    /** An evaluation whose work was stopped: {@code deadline} passed, or the client {@code disconnected}. */
+    public void evaluationStopped(String reason) {
+        Counter.builder("mcdropout.evaluation.stopped")
+                .description("Evaluations stopped before they finished: deadline passed or client disconnected")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** A prediction whose work was stopped: {@code deadline} passed, or the client {@code disconnected}. */
     public void predictStopped(String reason) {
         Counter.builder("mcdropout.predict.stopped")

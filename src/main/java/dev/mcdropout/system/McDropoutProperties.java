@@ -50,11 +50,21 @@ public record McDropoutProperties(
      *                       processes sharing it (replicas on one volume) changed; 0 switches rescanning off
      * @param minFreeSpace   free space the store's file system must have for readiness to be UP (the
      *                       storeDiskSpace indicator); below it new versions and job records may not fit
+     * @param staleTempAge   a temp file in the store (an upload or a version being written) last written longer
+     *                       ago than this is a crashed writer's leftover and is removed at start-up; a younger one
+     *                       may be another replica's write in progress and is left alone (at least 1 minute)
      */
     public record Store(
             @DefaultValue("./data/models") @NotNull Path dir,
             @DefaultValue("5s") @NotNull Duration rescanInterval,
-            @DefaultValue("100MB") @NotNull DataSize minFreeSpace) {
+            @DefaultValue("100MB") @NotNull DataSize minFreeSpace,
+            @DefaultValue("1h") @NotNull Duration staleTempAge) {
+
+        /** Shorter would risk removing a live upload that pauses between packets or is being validated. */
+        @AssertTrue(message = "stale-temp-age must be at least 1m")
+        public boolean isStaleTempAgeValid() {
+            return staleTempAge == null || staleTempAge.compareTo(Duration.ofMinutes(1)) >= 0;
+        }
 
         /** 0 (off), or from 100 ms (a tighter loop would only burn I/O on a network volume) to 1 hour. */
         @AssertTrue(message = "rescan-interval must be 0 (off) or between 100ms and 1h")

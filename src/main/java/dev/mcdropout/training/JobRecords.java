@@ -107,6 +107,14 @@ final class JobRecords implements AutoCloseable {
                     startedAt, finishedAt);
         }
 
+        /** The record of a job whose version is in the store although the job died before it said so. */
+        JobRecord succeeded(TrainedModel published, HistoryView finalHistory, Instant finished) {
+            HistoryView h = finalHistory == null ? history : finalHistory;
+            int epochs = h == null ? epoch : Math.max(epoch, h.loss().size());
+            return new JobRecord(format, owner, idempotencyKey, fingerprint, id, name, JobStatus.SUCCEEDED, epochs,
+                    this.epochs, h, published, null, activate, rows, features, classes, createdAt, startedAt, finished);
+        }
+
         JobRecord interrupted(ProblemDetail problem, Instant now) {
             return new JobRecord(format, owner, idempotencyKey, fingerprint, id, name, JobStatus.FAILED, epoch,
                     epochs, history, model, StoredProblem.of(problem), activate, rows, features, classes, createdAt,

@@ -7,6 +7,7 @@ import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.system.EvaluationProperties;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -43,6 +44,33 @@ class TrainingConfiguration implements WebMvcConfigurer {
     @Bean
     TrainingLimits trainingLimits(McDropoutProperties properties) {
         return TrainingLimits.of(properties.limits());
+    }
+
+    static {
+        // A data set's features are read by a bounded parser into ParsedRows, and are the array of rows the API
+        // documents (TrainRequest, EvaluateRequest, the sweep's request).
+        org.springdoc.core.utils.SpringDocUtils.getConfig().replaceWithClass(ParsedRows.class, double[][].class);
+    }
+
+    @Bean
+    org.springdoc.core.customizers.OpenApiCustomizer datasetFeaturesDocs() {
+        return ParsedRows.documented("TrainingDataset", "Rows of finite numbers, all of the same length",
+                java.util.List.of(java.util.List.of(14.23, 1.71, 2.43), java.util.List.of(13.2, 1.78, 2.14),
+                        java.util.List.of(12.37, 0.94, 1.36)));
+    }
+
+    /**
+     * What the bounded parser of data sets in JSON bodies keeps ({@link ParsedRows}, {@link ParsedLabels}): rows up
+     * to the largest row limit a body is checked against (training's and evaluation's), numbers per row up to the
+     * training feature limit or the widest model input, whichever is larger. More is counted, never kept.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer datasetParseCaps(TrainingLimits limits,
+                                                 dev.mcdropout.system.EvaluationProperties evaluation) {
+        ParsedRows.Caps caps = new ParsedRows.Caps(Math.max(limits.maxTrainingRows(), evaluation.maxRows()),
+                Math.max(limits.maxTrainingFeatures(), dev.mcdropout.nn.artifact.ArtifactLimits.DEFAULTS.maxUnits()));
+        return builder -> builder.defaultAttributes(
+                builder.defaultAttributes().withSharedAttribute(ParsedRows.Caps.class, caps));
     }
 
     @Bean

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
+import tools.jackson.databind.annotation.JsonDeserialize;
 import java.util.Map;
 import org.springframework.http.ProblemDetail;
 
@@ -30,11 +31,13 @@ public final class TrainingDtos {
 
     @Schema(name = "TrainingDataset", description = "Feature rows and one string label per row; the class order is the labels' sorted order")
     public record TrainingDataset(
-            @ArraySchema(arraySchema = @Schema(description = "Rows of finite numbers, all of the same length",
-                    example = "[[14.23, 1.71, 2.43], [13.2, 1.78, 2.14], [12.37, 0.94, 1.36]]"))
-            double[][] features,
+            // Read by a bounded parser; documented as the array of rows it is, with its description and example
+            // (TrainingConfiguration#datasetFeaturesDocs).
+            @JsonDeserialize(using = ParsedRows.Deserializer.class)
+            ParsedRows features,
             @ArraySchema(arraySchema = @Schema(description = "One label per row, as strings; at least two distinct",
                     example = "[\"0\", \"0\", \"1\"]"))
+            @JsonDeserialize(using = ParsedLabels.Deserializer.class)
             List<String> labels,
             @JsonAnySetter @Schema(hidden = true) Map<String, Object> unknown) {
     }

@@ -20,6 +20,7 @@ import dev.mcdropout.system.Problems;
 import dev.mcdropout.system.RequestIdFilter;
 import dev.mcdropout.system.ShutdownParticipant;
 import dev.mcdropout.training.JobRecords.JobRecord;
+import dev.mcdropout.training.TrainingDtos.HistoryView;
 import dev.mcdropout.training.TrainingDtos.JobStatus;
 import dev.mcdropout.training.TrainingDtos.TrainedModel;
 import dev.mcdropout.training.TrainingDtos.TrainingJobView;
@@ -281,6 +282,30 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
         }
     }
 
+    /**
+     * Whether a request with this {@code Idempotency-Key} would be answered with an earlier job (or its 422 or
+     * 409) rather than make a new one: a job of this process's has the key, or a claim of it is in the store
+     * (this process's, an earlier one's or a replica's). Read before a training body is, so that a retry is not
+     * turned away by the queue check meant for new work ({@link TrainingAdmissionInterceptor}). A stale claim
+     * counts as known here; {@link #submit} then releases it and meets the queue itself.
+     */
+    public boolean knowsIdempotencyKey(String key) {
+        if (key == null || key.isEmpty() || key.length() > 255) {
+            return false;
+        }
+        synchronized (jobs) {
+            if (jobs.values().stream().anyMatch(j -> key.equals(j.idempotencyKey()))) {
+                return true;
+            }
+        }
+        try {
+            return records.findKey(key).isPresent();
+        } catch (java.io.UncheckedIOException e) {
+            // An unreadable claim: the controller's submit reports it; here it only must not skip the queue check.
+            return false;
+        }
+    }
+
     private ProblemException queueFull() {
         return new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "training-queue-full", "Training queue full",
                 "the service is already training " + properties.concurrency() + " job(s) with "
@@ -310,12 +335,19 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
     }
 
     /**
-     * A record's view; a record left QUEUED or RUNNING by a process that is gone is rewritten as FAILED,
-     * "interrupted by restart", first.
+     * A record's view; a record left QUEUED or RUNNING by a process that is gone is rewritten first: as
+     * SUCCEEDED when the job's version is in the store (the process died after publishing it, before recording
+     * the result; the version names its job, {@link dev.mcdropout.models.ModelStore#versionMadeBy}), else as
+     * FAILED, "interrupted by restart".
      */
     private TrainingJobView checked(JobRecord record) {
         if (record.status().finished() || records.ownerAlive(record.owner())) {
             return record.view();
+        }
+        java.util.OptionalInt published = record.status() == JobStatus.RUNNING
+                ? registry.store().versionMadeBy(record.name(), record.id()) : java.util.OptionalInt.empty();
+        if (published.isPresent()) {
+            return reconciled(record, published.getAsInt());
         }
         // Stored with its full type URI, like the errors of jobs that failed while running (fail below).
         JobRecord failed = record.interrupted(Problems.absolute(Problems.of(HttpStatus.SERVICE_UNAVAILABLE,
@@ -331,6 +363,36 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
             log.warn("could not record training job {} as interrupted: {}", record.id(), e.toString());
         }
         return failed.view();
+    }
+
+    /**
+     * Records as SUCCEEDED a job whose process died between publishing {@code version} and recording that: its
+     * result is that version, with the training history stored in it (the record's own history may lag by up to
+     * {@link #PROGRESS_WRITE_INTERVAL}). Whatever the process had not done yet after the version appeared (its
+     * evaluation report, activating it) stays undone; the version is there to activate by hand.
+     */
+    private TrainingJobView reconciled(JobRecord record, int version) {
+        HistoryView history = null;
+        java.time.Instant finished = clock.instant();
+        try {
+            ModelArtifact artifact = registry.resolve(record.name(), version).artifact();
+            if (artifact.history() != null) {
+                history = new HistoryView(artifact.history().loss(), artifact.history().trainAccuracy(),
+                        artifact.history().validationAccuracy(), artifact.history().validationLoss());
+            }
+            finished = artifact.createdAt();
+        } catch (RuntimeException e) {
+            log.warn("could not read the history of model {} version {}: {}", record.name(), version, e.toString());
+        }
+        JobRecord succeeded = record.succeeded(new TrainedModel(record.name(), version), history, finished);
+        try {
+            records.write(succeeded);
+            log.warn("training job {} (model {}) was {} when its process stopped, after it had saved version {}: "
+                    + "recorded as SUCCEEDED", record.id(), record.name(), record.status(), version);
+        } catch (IOException e) {
+            log.warn("could not record training job {} as succeeded: {}", record.id(), e.toString());
+        }
+        return succeeded.view();
     }
 
     /** Writes the job's record; under the job's monitor, so the record written last holds its newest state. */
@@ -459,7 +521,7 @@ public class TrainingJobService implements DisposableBean, ShutdownParticipant {
             ModelArtifact artifact = TrainedArtifacts.of(job.config(), result, clock.instant());
             // Durable (fsync + atomic rename, the report, and the active pointer when activating) before
             // SUCCEEDED is visible.
-            LoadedModel saved = registry.publish(job.name(), artifact, job.activate(), report);
+            LoadedModel saved = registry.publish(job.name(), artifact, job.activate(), report, job.id());
             finish(job, () -> job.succeed(new TrainedModel(saved.name(), saved.version()), result.history(),
                     clock.instant()));
             outcome = JobStatus.SUCCEEDED;

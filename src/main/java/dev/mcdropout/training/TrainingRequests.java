@@ -42,45 +42,52 @@ public final class TrainingRequests {
     }
 
     /** Rows and labels from JSON: checks counts and limits, then builds the data set. */
-    public Dataset dataset(double[][] features, List<String> labels) {
+    /**
+     * A JSON data set as the bounded parser left it ({@link ParsedRows}, {@link ParsedLabels}): the checks that
+     * ran on {@code double[][]} and {@code List<String>}, in the same order and with the same answers. Rows past
+     * the problem row and past the row cap were never kept; every request that has them fails here first.
+     */
+    public Dataset dataset(ParsedRows features, List<String> labels) {
         if (features == null || labels == null) {
             throw invalidRequest("dataset needs both 'features' (rows of numbers) and 'labels' (one string per row)",
                     features == null ? "dataset.features" : "dataset.labels");
         }
-        if (features.length > limits.maxTrainingRows()) {
+        int rows = features.rows();
+        if (rows > limits.maxTrainingRows()) {
             throw ProblemException.limit(HttpStatus.CONTENT_TOO_LARGE, "max-training-rows",
-                    "the data set has " + features.length + " rows, more than the " + limits.maxTrainingRows()
+                    "the data set has " + rows + " rows, more than the " + limits.maxTrainingRows()
                             + " allowed");
         }
-        if (features.length == 0) {
+        if (rows == 0) {
             throw invalidDataset("the data set has no rows", "dataset.features");
         }
-        if (features.length != labels.size()) {
-            throw invalidDataset("the data set has " + features.length + " feature rows but " + labels.size()
+        if (rows != labels.size()) {
+            throw invalidDataset("the data set has " + rows + " feature rows but " + labels.size()
                     + " labels; give one label per row", "dataset.labels");
         }
         int width = -1;
-        for (int i = 0; i < features.length; i++) {
-            if (features[i] == null) {
+        for (int i = 0; i < rows; i++) {
+            int rowWidth = features.width(i);
+            if (rowWidth < 0) {
                 throw invalidDataset("dataset.features[" + i + "] is null; every row must be a list of numbers",
                         "dataset.features[" + i + "]");
             }
             if (width < 0) {
-                width = features[i].length;
+                width = rowWidth;
                 if (width > limits.maxTrainingFeatures()) {
                     throw ProblemException.limit(HttpStatus.BAD_REQUEST, "max-training-features",
                             "rows have " + width + " features, more than the " + limits.maxTrainingFeatures()
                                     + " allowed");
                 }
-            } else if (features[i].length != width) {
+            } else if (rowWidth != width) {
                 throw invalidDataset("all rows need the same number of features: row 0 has " + width + ", row " + i
-                        + " has " + features[i].length, "dataset.features[" + i + "]");
+                        + " has " + rowWidth, "dataset.features[" + i + "]");
             }
             if (labels.get(i) == null) {
                 throw invalidDataset("dataset.labels[" + i + "] is null; every row needs a label", "dataset.labels[" + i + "]");
             }
         }
-        return build(features, labels);
+        return build(features.toArrays(), labels);
     }
 
     public Dataset dataset(CsvDatasetReader.Parsed csv) {

@@ -117,14 +117,20 @@ class ModelStoreTest {
     }
 
     @Test
-    void leftoverTempFilesAreRemovedAtStartAndNeverListed() throws IOException {
+    void staleLeftoverTempFilesAreRemovedAtStartYoungOnesKeptAndNeitherListed() throws IOException {
         ModelStore store = new ModelStore(root);
         write(store, "m", "one");
         Path leftover = store.newTempFile("m");
         Files.writeString(leftover, "half written");
+        Files.setLastModifiedTime(leftover, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(ModelStore.DEFAULT_STALE_TEMP_AGE).minusSeconds(60)));
+        Path inProgress = store.newTempFile("m");
+        Files.writeString(inProgress, "another replica is still writing this");
         assertThat(store.versions("m")).containsExactly(1);
         new ModelStore(root);
         assertThat(Files.exists(leftover)).isFalse();
+        assertThat(Files.exists(inProgress)).isTrue();
+        assertThat(new ModelStore(root).versions("m")).containsExactly(1);
         assertThat(Files.exists(root.resolve("m/1.zip"))).isTrue();
     }
 

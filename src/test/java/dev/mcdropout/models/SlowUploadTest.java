@@ -59,16 +59,58 @@ class SlowUploadTest extends ServiceTestSupport {
         assertThat(get("/models/" + name + "/versions/1").statusCode()).isEqualTo(404);
     }
 
+    /**
+     * A replica that starts on the shared store while another replica's upload is arriving leaves that upload's
+     * temp file alone (and removes a crashed writer's stale one): the upload, once complete, becomes a version.
+     */
+    @Test
+    void aReplicaStartingOnTheSharedStoreLeavesAnotherReplicasUploadInProgressAlone() throws Exception {
+        String name = "upload-during-start";
+        byte[] zip = TestArtifacts.zip(TestArtifacts.network(64, 8, CLASSES, 5));
+        Path dir = Files.createDirectories(store().resolve(name));
+        Path crashed = dir.resolve(".tmp-left-by-a-crash.part");
+        Files.writeString(crashed, "half written before a kill -9");
+        Files.setLastModifiedTime(crashed, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        try (Socket upload = new Socket("localhost", port)) {
+            OutputStream out = upload.getOutputStream();
+            out.write(("POST /models/" + name + "/versions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/zip\r\n"
+                    + "X-API-Key: " + API_KEY + "\r\nContent-Length: " + zip.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(zip, 0, zip.length / 2);
+            out.flush();
+            awaitTempFile(dir, crashed);
+
+            // Replica B starts on the same store (in this JVM; it shares nothing with this server but the directory).
+            try (org.springframework.context.ConfigurableApplicationContext replicaB =
+                         new org.springframework.boot.builder.SpringApplicationBuilder(dev.mcdropout.McDropoutApplication.class)
+                                 .run("--server.port=0", "--management.server.port=0", "--spring.jmx.enabled=false",
+                                         "--mcdropout.store.dir=" + store(), "--mcdropout.security.api-key=" + API_KEY,
+                                         "--mcdropout.startup.train-default-model=false",
+                                         "--mcdropout.store.rescan-interval=0")) {
+                assertThat(replicaB.isRunning()).isTrue();
+            }
+            assertThat(Files.exists(crashed)).as("a crashed writer's stale temp file").isFalse();
+
+            out.write(zip, zip.length / 2, zip.length - zip.length / 2);
+            out.flush();
+            String answer = readAll(upload.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 201").contains("\"version\":1");
+        }
+        assertThat(get("/models/" + name + "/versions/1").statusCode()).isEqualTo(200);
+    }
+
     private HttpResponse<String> importZip(String name, byte[] zip) throws Exception {
         return send(withKey(request("/models/" + name + "/versions")).header("Content-Type", "application/zip")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(zip)));
     }
 
-    private static void awaitTempFile(Path dir) throws Exception {
+    private static void awaitTempFile(Path dir, Path... besides) throws Exception {
+        List<Path> others = List.of(besides);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             try (Stream<Path> files = Files.list(dir)) {
-                if (files.anyMatch(f -> f.getFileName().toString().startsWith(".tmp-"))) {
+                if (files.anyMatch(f -> f.getFileName().toString().startsWith(".tmp-") && !others.contains(f))) {
                     return;
                 }
             }

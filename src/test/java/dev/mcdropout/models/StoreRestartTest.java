@@ -75,11 +75,16 @@ class StoreRestartTest {
             firstAnswer = answer.body();
             firstMetadata = get(port, "/models/digits/versions/1").body();
         }
-        // A crash mid-write leaves a temp file behind; the next start must ignore and remove it. A crash
-        // between storing a first version and activating it leaves no active pointer; the next start must
-        // still serve the model.
+        // A crash mid-write leaves a temp file behind; the next start must ignore it and, once it is older than
+        // mcdropout.store.stale-temp-age, remove it (a younger one may be another replica's upload in progress,
+        // and stays, unlisted). A crash between storing a first version and activating it leaves no active
+        // pointer; the next start must still serve the model.
         Path leftover = store.resolve("digits/.tmp-crashed.part");
         Files.writeString(leftover, "half a zip");
+        Files.setLastModifiedTime(leftover, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+        Path young = store.resolve("digits/.tmp-uploading.part");
+        Files.writeString(young, "an upload still arriving");
         Files.delete(store.resolve("digits/active"));
 
         try (ConfigurableApplicationContext second = start(store)) {
@@ -90,6 +95,7 @@ class StoreRestartTest {
             assertThat(get(port, "/models/digits/versions/1").body()).isEqualTo(firstMetadata);
             assertThat(predict(port).body()).isEqualTo(firstAnswer);
             assertThat(Files.exists(leftover)).isFalse();
+            assertThat(Files.exists(young)).isTrue();
             assertThat(Files.readString(store.resolve("digits/active")).trim()).isEqualTo("1");
         }
     }

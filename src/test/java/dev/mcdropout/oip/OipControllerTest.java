@@ -237,6 +237,19 @@ class OipControllerTest extends ServiceTestSupport {
                 400, "1000 allowed");
         assertOipError(infer("/v2/models/digits/infer", "{\"parameters\": {\"seed\": true}, \"inputs\": [" + ok + "]}"),
                 400, "'seed' must be an integer");
+        // An array or object parameter is named as its text, as a map of Jackson's untyped values prints it.
+        assertOipError(infer("/v2/models/digits/infer", "{\"parameters\": {\"mc_samples\": [1, {\"a\": \"x\", "
+                        + "\"b\": [2.5, null, -0]}, true, 12345678901234567890], \"other\": {\"skipped\": [1, 2]}}, "
+                        + "\"inputs\": [" + ok + "]}"),
+                400, "got [1, {a=x, b=[2.5, null, 0]}, true, 12345678901234567890]");
+        assertOipError(infer("/v2/models/digits/infer", "{\"parameters\": {\"seed\": {\"k\": \""
+                        + "v".repeat(100) + "\"}}, \"inputs\": [" + ok + "]}"),
+                400, "got {k=" + "v".repeat(77) + "...");
+        // Parameters the service does not read, of outputs and inputs too, are skipped.
+        HttpResponse<String> skipped = infer("/v2/models/digits/infer", "{\"parameters\": {\"note\": [[1], {\"x\": null}]}, "
+                + "\"outputs\": [{\"name\": \"probabilities_mean\", \"parameters\": {\"binary_data\": false}}], "
+                + "\"inputs\": [" + ok + "]}");
+        assertThat(skipped.statusCode()).as(skipped.body()).isEqualTo(200);
         assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": []}"), 400, "one tensor");
         assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + ", " + ok + "]}"), 400, "one input tensor");
         assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok), 400, "not a valid inference request");

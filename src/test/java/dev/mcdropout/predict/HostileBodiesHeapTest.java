@@ -26,9 +26,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Sixteen clients at once send 16 MiB bodies of one-number rows ({@code [[0],[0],...]}, four million rows) to
  * a service whose whole heap is 256 MiB, on POST /predict and on the Open Inference Protocol's infer (one
- * flat tensor of eight million numbers). Bound to {@code double[][]} or a list of boxed numbers, each such
- * body took over 100 MiB of heap before any limit was checked; parsed straight into a bounded block, each
- * gets its 4xx and the heap stays where it was.
+ * flat tensor of eight million numbers), then as the features of a training and of an evaluation data set, and
+ * as a training data set's labels (eight million strings), and as OIP parameters (an array of eight million numbers
+ * as a parameter the service ignores, and as {@code mc_samples}). Bound to {@code double[][]}, a list of boxed numbers
+ * or of strings, each such body took over 100 MiB of heap before any limit was checked; parsed straight into
+ * bounded blocks, which keep no more rows than the largest row limit (here 100,000 training rows), each gets its
+ * 4xx and the heap stays where it was.
  */
 class HostileBodiesHeapTest {
 
@@ -43,7 +46,8 @@ class HostileBodiesHeapTest {
         try (ChildService child = ChildService.start(logs.resolve("heap.log"),
                 List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"), Map.of("OMP_NUM_THREADS", "1"),
                 "--mcdropout.store.dir=" + store, "--mcdropout.startup.train-default-model=false",
-                "--mcdropout.security.api-key=" + KEY, "--mcdropout.predict.threads=2")) {
+                "--mcdropout.security.api-key=" + KEY, "--mcdropout.predict.threads=2",
+                "--mcdropout.limits.max-training-rows=100000")) {
             child.awaitStatus("/actuator/health/liveness", 200, Duration.ofMinutes(3));
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             byte[] zip = TestArtifacts.zip(TestArtifacts.network(64, 16,
@@ -59,6 +63,19 @@ class HostileBodiesHeapTest {
             String tensorHead = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,64],\"datatype\":\"FP32\",\"data\":[";
             byte[] rows = body(rowsHead, "[0]", "]}");
             byte[] tensor = body(tensorHead, "0", "]}]}");
+            // Data sets of training and evaluation bodies: the features, then the labels.
+            String trainHead = "{\"name\":\"hostile\",\"dataset\":{\"labels\":[\"a\"],\"features\":[";
+            String evaluateHead = "{\"dataset\":{\"labels\":[\"0\"],\"features\":[";
+            String labelsHead = "{\"name\":\"hostile\",\"dataset\":{\"features\":[[0]],\"labels\":[";
+            byte[] trainRows = body(trainHead, "[0]", "]}}");
+            byte[] evaluateRows = body(evaluateHead, "[0]", "]}}");
+            byte[] trainLabels = body(labelsHead, "\"a\"", "]}}");
+            // OIP parameters the service does not read, and one it reads, as long arrays.
+            String parametersHead = "{\"parameters\":{\"ignored\":[";
+            String parametersTail = "]},\"inputs\":[{\"name\":\"input\",\"shape\":[1,64],\"datatype\":\"FP32\",\"data\":"
+                    + zeros(64) + "}]}";
+            byte[] ignoredParameter = body(parametersHead, "0", parametersTail);
+            byte[] mcSamplesArray = body("{\"parameters\":{\"mc_samples\":[", "0", parametersTail);
             AtomicLong heapPeak = new AtomicLong();
             AtomicLong livePeak = new AtomicLong();
             AtomicBoolean done = new AtomicBoolean();
@@ -79,17 +96,34 @@ class HostileBodiesHeapTest {
             try {
                 answers.addAll(barrage(http, child, "/predict", rows));
                 answers.addAll(barrage(http, child, "/v2/models/digits/infer", tensor));
+                answers.addAll(barrage(http, child, "/train", trainRows));
+                answers.addAll(barrage(http, child, "/models/digits/versions/1/evaluate", evaluateRows));
+                answers.addAll(barrage(http, child, "/train", trainLabels));
+                answers.addAll(barrage(http, child, "/v2/models/digits/infer", ignoredParameter));
+                answers.addAll(barrage(http, child, "/v2/models/digits/infer", mcSamplesArray));
             } finally {
                 done.set(true);
                 sampler.join();
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
 
-            assertThat(answers).hasSize(2 * CLIENTS).allSatisfy(a -> assertThat(a).startsWith("400 "));
+            assertThat(answers).hasSize(7 * CLIENTS);
+            assertThat(answers.subList(0, 2 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("400 "));
             assertThat(answers.subList(0, CLIENTS)).allSatisfy(a -> assertThat(a)
                     .contains("the request has " + items(rowsHead, "[0]", "]}") + " rows, more than the 10000 allowed"));
             assertThat(answers.subList(CLIENTS, 2 * CLIENTS)).allSatisfy(a -> assertThat(a)
                     .contains("(64 numbers) but its data has " + items(tensorHead, "0", "]}]}")));
+            assertThat(answers.subList(2 * CLIENTS, 3 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("413 ")
+                    .contains("the data set has " + items(trainHead, "[0]", "]}}") + " rows, more than the 100000 allowed"));
+            assertThat(answers.subList(3 * CLIENTS, 4 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("413 ")
+                    .contains("dataset.features has " + items(evaluateHead, "[0]", "]}}")
+                            + " rows, more than the 10000 allowed"));
+            assertThat(answers.subList(4 * CLIENTS, 5 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("422 ")
+                    .contains("the data set has 1 feature rows but " + items(labelsHead, "\"a\"", "]}}") + " labels"));
+            // A parameter the service does not read is skipped: the inference runs.
+            assertThat(answers.subList(5 * CLIENTS, 6 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("200 "));
+            assertThat(answers.subList(6 * CLIENTS, 7 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("400 ")
+                    .contains("parameter 'mc_samples' must be an integer from 0 to 10000, got [0, 0, 0, "));
             assertThat(child.process().isAlive()).isTrue();
             child.awaitStatus("/actuator/health/readiness", 200, Duration.ofSeconds(10));
             HttpResponse<String> normal = http.send(HttpRequest.newBuilder(child.uri("/predict?mcSamples=10&seed=1"))
@@ -97,7 +131,7 @@ class HostileBodiesHeapTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"instances\":[" + zeros(64) + "]}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(normal.statusCode()).as(normal.body()).isEqualTo(200);
-            // What the 32 bodies (512 MiB of JSON, 12 million rows or numbers) cost the heap, sampled every 20 ms:
+            // What the 112 bodies (1.75 GiB of JSON, 36 million rows, numbers or labels) cost the heap, sampled every 20 ms:
             // the heap in use (garbage included) and what survived the last collection of the old generation.
             // Bound to double[][] or boxed lists, each body kept over 100 MiB alive while it was parsed.
             System.out.printf("hostile bodies: %d answered in %d ms; heap used %d MiB before, peak %d MiB; "
@@ -117,6 +151,7 @@ class HostileBodiesHeapTest {
                 futures.add(clients.submit(() -> {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(child.uri(path))
                             .timeout(Duration.ofMinutes(2)).header("Content-Type", "application/json")
+                            .header("X-API-Key", KEY)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
                     return r.statusCode() + " " + r.headers().firstValue("Content-Type").orElse("") + " " + r.body();
                 }));

@@ -51,6 +51,9 @@ import tools.jackson.databind.JsonNode;
         "mcdropout.predict.queue-timeout=30s",
         "mcdropout.predict.deadline=6s",
         "mcdropout.predict.retry-after=2s",
+        "mcdropout.evaluation.deadline=6s",
+        "mcdropout.evaluation.max-mc-samples=5000",
+        "mcdropout.evaluation.max-row-samples=10000000",
         "server.tomcat.threads.max=6",
         "server.tomcat.threads.min-spare=1",
 })
@@ -59,6 +62,8 @@ class OverloadTest {
     private static final Path STORE = storeWithHeavyModel();
     private static final String HEAVY_BODY = rows(200, 3);
     private static final String HEAVY = "/predict?mcSamples=2000&seed=1";
+    private static final String HEAVY_EVALUATION = "/models/heavy/versions/1/evaluate?mcSamples=4000&seed=1";
+    private static final String HEAVY_EVALUATION_BODY = evaluationBody(200, 3);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -142,6 +147,41 @@ class OverloadTest {
         // Stopped because the client left, well before its deadline would have stopped it.
         assertThat(counter("mcdropout.predict.stopped", "reason:disconnected")).isEqualTo(disconnected + 1);
         assertThat(counter("mcdropout.predict.stopped", "reason:deadline")).isEqualTo(deadline);
+    }
+
+    @Test
+    void anEvaluationPastItsDeadlineGets503DeadlineExceededAndItsWorkStops() throws Exception {
+        awaitGauge("mcdropout.evaluation.in.flight", v -> v == 0);
+        double before = counter("mcdropout.evaluation.stopped", "reason:deadline");
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + HEAVY_EVALUATION)).header("Content-Type", "application/json")
+                .header("X-Request-Id", "evaluation-deadline-1").timeout(Duration.ofMinutes(5))
+                .POST(HttpRequest.BodyPublishers.ofString(HEAVY_EVALUATION_BODY)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).as("%.300s", answer.body()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Retry-After")).hasValue("5");
+        JsonNode problem = ServiceTestSupport.JSON.readTree(answer.body());
+        assertThat(problem.get("type").asString()).endsWith("/deadline-exceeded");
+        assertThat(problem.get("detail").asString()).contains("mcdropout.evaluation.deadline");
+        assertThat(problem.get("requestId").asString()).isEqualTo("evaluation-deadline-1");
+        // Answered by the thread that computed, once the engine had stopped and given its slot back.
+        assertThat(gauge("mcdropout.evaluation.in.flight")).isZero();
+        assertThat(counter("mcdropout.evaluation.stopped", "reason:deadline")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void theEvaluationOfAClientThatHangsUpStops() throws Exception {
+        awaitGauge("mcdropout.evaluation.in.flight", v -> v == 0);
+        double disconnected = counter("mcdropout.evaluation.stopped", "reason:disconnected");
+        double deadline = counter("mcdropout.evaluation.stopped", "reason:deadline");
+        try (Socket client = sendRaw(HEAVY_EVALUATION, HEAVY_EVALUATION_BODY)) {
+            awaitGauge("mcdropout.evaluation.in.flight", v -> v == 1);
+        }
+        awaitGauge("mcdropout.evaluation.in.flight", v -> v == 0);
+        // Stopped because the client left, before its deadline would have stopped it.
+        assertThat(counter("mcdropout.evaluation.stopped", "reason:disconnected")).isEqualTo(disconnected + 1);
+        assertThat(counter("mcdropout.evaluation.stopped", "reason:deadline")).isEqualTo(deadline);
     }
 
     @Test
@@ -238,6 +278,17 @@ class OverloadTest {
             sb.append(']');
         }
         return sb.append("]}").toString();
+    }
+
+    /** An evaluation body of {@code n} distinct rows of 64 values in [0, 16), labelled with the model's classes. */
+    private static String evaluationBody(int n, long seed) {
+        String instances = rows(n, seed);
+        String features = instances.substring("{\"instances\":".length(), instances.length() - 1);
+        StringBuilder labels = new StringBuilder("[");
+        for (int i = 0; i < n; i++) {
+            labels.append(i == 0 ? "" : ",").append('"').append(i % 10).append('"');
+        }
+        return "{\"dataset\":{\"features\":" + features + ",\"labels\":" + labels + "]}}";
     }
 
     private static Path storeWithHeavyModel() {

@@ -143,6 +143,7 @@ class CrashSafetyTest {
                 if (clientFailure.get() != null) {
                     throw new AssertionError("a client got an unexpected answer before the kill", clientFailure.get());
                 }
+                ageLeftoverTempFiles();
                 inFlightAtKill.merge(importerDoing.get(), 1, Integer::sum);
                 inFlightAtKill.merge(trainerDoing.get(), 1, Integer::sum);
                 System.out.printf("crash %d: killed during %s; %d imports and %d trained versions reported saved%n",
@@ -157,6 +158,25 @@ class CrashSafetyTest {
         System.out.printf("crash safety: %d kills in %.0f s; in flight at the kill: %s%n", kills,
                 (System.nanoTime() - started) / 1e9, inFlightAtKill);
         assertThat(savedImports.size() + savedTrained.size()).as("the clients got versions saved").isPositive();
+    }
+
+    /**
+     * Makes the temp files the kill left look as old as they would be on a restart an hour later: a start-up
+     * removes only temp files older than {@code mcdropout.store.stale-temp-age} (a younger one may be another
+     * replica's upload in progress), and this test restarts at once.
+     */
+    private void ageLeftoverTempFiles() throws IOException {
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(Duration.ofHours(2)));
+        try (Stream<Path> files = Files.walk(store)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".tmp-")).toList()) {
+                try {
+                    Files.setLastModifiedTime(f, old);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // gone already
+                }
+            }
+        }
     }
 
     /** After a restart: what was reported saved is there, whole; what is listed loads; keys name their jobs. */
@@ -204,7 +224,8 @@ class CrashSafetyTest {
         try (Stream<Path> files = Files.walk(store)) {
             assertThat(files.filter(f -> !f.startsWith(store.resolve(".jobs")))
                     .map(f -> f.getFileName().toString()).filter(n -> n.startsWith(".tmp-")))
-                    .as("temp files left by the kill are gone after the restart").isEmpty();
+                    .as("temp files left by the kill (aged past mcdropout.store.stale-temp-age) are gone after the "
+                            + "restart").isEmpty();
         }
         // A training request retried with its key gets its job (finished or interrupted), never a second one.
         for (Map.Entry<String, String> sent : trainingRequests.entrySet()) {

@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcdropout.McDropoutApplication;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Stops and restarts a real server on the same store: every version a job reported as SUCCEEDED is there
@@ -95,5 +98,50 @@ class TrainingRestartTest extends TrainingTestSupport {
             assertThat(recorded).containsExactlyInAnyOrderElementsOf(reported);
             assertThat(json(get("/train/jobs/" + running)).get("status").asString()).isEqualTo("CANCELLED");
         }
+    }
+
+    /**
+     * A kill -9 after a job saved its version and before it recorded SUCCEEDED leaves a RUNNING record of a
+     * process that is gone beside the version. The store is put in exactly that state (a real job's version and
+     * its record as it stood before the last write) and a new server started on it: the job is reported
+     * SUCCEEDED with that version and its history, not interrupted; a job with no version is still interrupted.
+     */
+    @Test
+    void aJobWhoseVersionWasSavedBeforeACrashIsReportedSucceededAfterRestart() throws Exception {
+        Blobs data = blobs(20, 23);
+        String id;
+        try (ConfigurableApplicationContext first = start()) {
+            id = json(postJson("/train", trainJson("crashed", data.datasetJson(), "{\"epochs\":4}"))).get("id").asString();
+            assertThat(awaitFinished(id, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("SUCCEEDED");
+        }
+        Path records = store.resolve(".jobs");
+        Path record = records.resolve(id + ".json");
+        ObjectNode before = (ObjectNode) JSON.readTree(Files.readString(record));
+        // The record as it stood while the job ran, owned by a process that is gone (no live owner lock).
+        before.put("status", "RUNNING");
+        before.remove("model");
+        before.remove("finishedAt");
+        before.put("owner", UUID.randomUUID().toString());
+        Files.writeString(record, before.toString());
+        String neverSaved = UUID.randomUUID().toString();
+        before.put("id", neverSaved);
+        before.remove("idempotencyKey");
+        Files.writeString(records.resolve(neverSaved + ".json"), before.toString());
+
+        try (ConfigurableApplicationContext second = start()) {
+            JsonNode job = json(get("/train/jobs/" + id));
+            assertThat(job.get("status").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            assertThat(job.get("model").get("name").asString()).isEqualTo("crashed");
+            assertThat(job.get("model").get("version").asInt()).isEqualTo(1);
+            assertThat(job.has("error")).isFalse();
+            assertThat(job.has("finishedAt")).isTrue();
+            assertThat(job.get("history").get("loss").size()).isEqualTo(job.get("epoch").asInt()).isPositive();
+
+            JsonNode interrupted = json(get("/train/jobs/" + neverSaved));
+            assertThat(interrupted.get("status").asString()).isEqualTo("FAILED");
+            assertThat(interrupted.get("error").get("type").asString()).endsWith("/interrupted-by-restart");
+        }
+        // The reconciliation was recorded: a third start reads SUCCEEDED straight from the record.
+        assertThat(JSON.readTree(Files.readString(record)).get("status").asString()).isEqualTo("SUCCEEDED");
     }
 }

@@ -65,6 +65,50 @@ class TrainingUploadAdmissionTest extends TrainingTestSupport {
         awaitFinished(id, java.time.Duration.ofMinutes(1));
     }
 
+    /**
+     * A client that timed out and retries with its Idempotency-Key while the queue is full gets its job back, as it
+     * would with room in the queue: the running job itself, and a finished job from before, each with
+     * Idempotent-Replayed; the known key with other content is still a 422. Only a key never seen meets the 429.
+     */
+    @Test
+    void aRetryWithAKnownIdempotencyKeyGetsItsJobEvenWhenTheQueueIsFull() throws Exception {
+        String doneBody = trainJson("done", blobs(10, 4).datasetJson(), "{\"epochs\":2}");
+        HttpResponse<String> done = postWithKey("/train?wait=true", doneBody, "finished-before");
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        String doneId = json(done).get("id").asString();
+
+        String busyBody = trainJson("busy-keyed", blobs(200, 3).datasetJson(),
+                "{\"epochs\":10000,\"earlyStoppingPatience\":0,\"batchSize\":4}");
+        HttpResponse<String> started = postWithKey("/train", busyBody, "keyed-busy");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = json(started).get("id").asString();
+        try {
+            awaitRunning(id);
+            HttpResponse<String> retried = postWithKey("/train", busyBody, "keyed-busy");
+            assertThat(retried.statusCode()).as(retried.body()).isEqualTo(202);
+            assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+            assertThat(retried.headers().firstValue("Location")).hasValue("/train/jobs/" + id);
+            assertThat(json(retried).get("id").asString()).isEqualTo(id);
+
+            HttpResponse<String> replayedDone = postWithKey("/train", doneBody, "finished-before");
+            assertThat(replayedDone.statusCode()).as(replayedDone.body()).isEqualTo(202);
+            assertThat(replayedDone.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+            assertThat(json(replayedDone).get("id").asString()).isEqualTo(doneId);
+            assertThat(json(replayedDone).get("status").asString()).isEqualTo("SUCCEEDED");
+
+            HttpResponse<String> reused = postWithKey("/train", doneBody, "keyed-busy");
+            assertThat(reused.statusCode()).as(reused.body()).isEqualTo(422);
+            assertThat(json(reused).get("type").asString()).endsWith("/idempotency-key-reused");
+
+            HttpResponse<String> fresh = postWithKey("/train", doneBody, "never-seen");
+            assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(429);
+            assertThat(json(fresh).get("type").asString()).endsWith("/training-queue-full");
+        } finally {
+            delete("/train/jobs/" + id);
+        }
+        awaitFinished(id, java.time.Duration.ofMinutes(1));
+    }
+
     @Test
     void aChunkedMultipartUploadOverTheTrainingBodyLimitIs413() throws Exception {
         StringBuilder csv = new StringBuilder("x1,x2,label\n");
@@ -80,6 +124,12 @@ class TrainingUploadAdmissionTest extends TrainingTestSupport {
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(json(r).get("errors").get(0).asString()).isEqualTo("mcdropout.limits.max-training-body");
         assertThat(json(r).get("detail").asString()).contains("1 MiB");
+    }
+
+    private HttpResponse<String> postWithKey(String path, String body, String key) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("X-API-Key", API_KEY).header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

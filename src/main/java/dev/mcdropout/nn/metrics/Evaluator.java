@@ -6,7 +6,9 @@ import dev.mcdropout.nn.Uncertainty;
 import dev.mcdropout.nn.metrics.EvaluationReport.MeasureReport;
 import dev.mcdropout.nn.metrics.EvaluationReport.Measures;
 import dev.mcdropout.nn.metrics.EvaluationReport.PassReport;
+import dev.mcdropout.nn.RowMatrix;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Objects;
 
 /**
@@ -42,18 +44,37 @@ public final class Evaluator {
      */
     public EvaluationReport evaluate(Network network, double[][] rows, int[] labels, double[][] ood, int mcSamples,
                                      long seed, Double targetAccuracy) {
-        if (rows.length == 0 || rows.length != labels.length) {
+        return evaluate(network, rows, labels, ood, mcSamples, seed, targetAccuracy, () -> false);
+    }
+
+    /**
+     * As {@link #evaluate(Network, double[][], int[], double[][], int, long, Double)}, stopping early when
+     * {@code stop} turns true (a request's deadline passed, or its client left): the predictor asks it between
+     * samples and matrix products and throws {@link dev.mcdropout.nn.PredictionStoppedException} once stopped.
+     * The figures are those of the same evaluation without a stop signal.
+     */
+    public EvaluationReport evaluate(Network network, double[][] rows, int[] labels, double[][] ood, int mcSamples,
+                                     long seed, Double targetAccuracy, BooleanSupplier stop) {
+        return evaluate(network, RowMatrix.of(rows, network.inputs()), labels,
+                ood == null || ood.length == 0 ? null : RowMatrix.of(ood, network.inputs()), mcSamples, seed,
+                targetAccuracy, stop);
+    }
+
+    /** As {@link #evaluate(Network, double[][], int[], double[][], int, long, Double, BooleanSupplier)} for rows in one block each. */
+    public EvaluationReport evaluate(Network network, RowMatrix in, int[] labels, RowMatrix out, int mcSamples,
+                                     long seed, Double targetAccuracy, BooleanSupplier stop) {
+        if (in.rows() == 0 || in.rows() != labels.length) {
             throw new IllegalArgumentException("need at least one row and one label per row");
         }
         if (mcSamples < 1) {
             throw new IllegalArgumentException("mcSamples must be >= 1, got " + mcSamples);
         }
-        boolean hasOod = ood != null && ood.length > 0;
-        List<Uncertainty> det = predictor.predict(network, rows, 0, seed, false);
-        List<Uncertainty> detOod = hasOod ? predictor.predict(network, ood, 0, seed, false) : null;
-        List<Uncertainty> mc = predictor.predict(network, rows, mcSamples, seed, false);
-        List<Uncertainty> mcOod = hasOod ? predictor.predict(network, ood, mcSamples, seed, false) : null;
-        return new EvaluationReport(rows.length, hasOod ? ood.length : 0, mcSamples, seed, network.classes(),
+        boolean hasOod = out != null && out.rows() > 0;
+        List<Uncertainty> det = predictor.predict(network, in, 0, seed, false, stop);
+        List<Uncertainty> detOod = hasOod ? predictor.predict(network, out, 0, seed, false, stop) : null;
+        List<Uncertainty> mc = predictor.predict(network, in, mcSamples, seed, false, stop);
+        List<Uncertainty> mcOod = hasOod ? predictor.predict(network, out, mcSamples, seed, false, stop) : null;
+        return new EvaluationReport(in.rows(), hasOod ? out.rows() : 0, mcSamples, seed, network.classes(),
                 targetAccuracy, pass(det, labels, detOod, targetAccuracy), pass(mc, labels, mcOod, targetAccuracy));
     }
 
