@@ -188,6 +188,10 @@ class OverloadTest {
     void probesOnTheManagementPortAnswerWithinASecondWhileEveryRequestThreadIsTaken() throws Exception {
         // Warm the management port once (its first request initialises its dispatcher).
         assertThat(probe("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        // Work of the other tests (a stopped prediction may still be winding down) must not free a thread midway.
+        awaitGauge("mcdropout.predict.in.flight", v -> v == 0);
+        awaitGauge("mcdropout.predict.queued", v -> v == 0);
+        double refused = counter("mcdropout.predict.rejected", "reason:queue_full");
         List<Socket> slowUploads = new ArrayList<>();
         try {
             // Six uploads that never finish their body: each holds one of the six request threads, reading.
@@ -197,6 +201,16 @@ class OverloadTest {
                         + "Content-Length: 100000\r\n\r\n{\"instances\": [[").getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 slowUploads.add(s);
+            }
+            // Every upload holds its thread before the starved request is sent: one admitted and reading its body,
+            // one waiting for admission, and four refused with 503 whose unread bodies Tomcat waits to swallow.
+            // (Sent at once, a request could win a thread before the last upload had been dispatched.)
+            awaitGauge("mcdropout.predict.in.flight", v -> v == 1);
+            awaitGauge("mcdropout.predict.queued", v -> v == 1);
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (counter("mcdropout.predict.rejected", "reason:queue_full") < refused + 4) {
+                assertThat(System.nanoTime()).as("four uploads refused").isLessThan(until);
+                Thread.sleep(20);
             }
             // The application port is starved: a request there gets no thread.
             HttpRequest starved = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/health/live"))
