@@ -1,6 +1,7 @@
 package dev.mcdropout.nn;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,17 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private final long chunkElements;
     private final ParallelSamples parallel;
     private final NativeBufferPool buffers = new NativeBufferPool(DEFAULT_POOLED_BYTES);
+
+    /**
+     * The request's standardised rows and the deterministic layers before the first dropout site, lent from a
+     * pool of their own (outside the activation buffers' bound, as they were when allocated per request): a
+     * fresh native matrix costs tens of microseconds in JavaCPP's bookkeeping, as much as a one-row request's
+     * arithmetic (docs/performance.md, "Where a request's time goes").
+     */
+    private final NativeBufferPool inputBuffers = new NativeBufferPool(DEFAULT_POOLED_INPUT_BYTES);
+
+    /** Bytes of native input and prefix matrices kept between requests for reuse. */
+    static final long DEFAULT_POOLED_INPUT_BYTES = 32L << 20;
 
     /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
@@ -215,21 +227,34 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
-        INDArray x;
+        List<INDArray> lent = new ArrayList<>(2);
         try {
-            x = network.standardizedMatrix(distinct.rows());
-        } catch (InputOutOfRangeException e) {
-            int row = distinct.firstRequestRow(e.row());
-            throw new InputOutOfRangeException(row, e.feature(),
-                    e.getMessage().replaceFirst("^row " + e.row() + ",", "row " + row + ","));
+            INDArray x = lend(lent, network.dataType(), distinct.rows().rows(), network.inputs());
+            try {
+                network.standardizeInto(distinct.rows(), x);
+            } catch (InputOutOfRangeException e) {
+                int row = distinct.firstRequestRow(e.row());
+                throw new InputOutOfRangeException(row, e.feature(),
+                        e.getMessage().replaceFirst("^row " + e.row() + ",", "row " + row + ","));
+            }
+            return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, weightMasks,
+                    includeScores, stop, lent));
+        } finally {
+            // Only now: the passes, and every helper thread they started, have stopped reading them.
+            lent.forEach(inputBuffers::giveBack);
         }
-        return distinct.expand(predictDistinct(network, x, distinct.keys(), samples, masks, weightMasks,
-                includeScores, stop));
+    }
+
+    /** A {@code rows x columns} matrix from the input pool, remembered in {@code lent} to be given back. */
+    private INDArray lend(List<INDArray> lent, DataType type, long rows, long columns) {
+        INDArray buffer = inputBuffers.borrow(type, rows, columns);
+        lent.add(buffer);
+        return buffer;
     }
 
     private List<Uncertainty> predictDistinct(Network network, INDArray x, long[] rowKeys, int samples,
                                               MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
-                                              BooleanSupplier stop) {
+                                              BooleanSupplier stop, List<INDArray> lent) {
         if (samples > 0 && (network.hasBatchNorm() || network.hasDropConnect())) {
             // Monte Carlo passes keep batch norm in prediction mode, a fixed affine map folded into the weights;
             // DropConnect draws weight masks per sample and has passes of its own (stop is asked before them).
@@ -255,7 +280,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (stop.getAsBoolean()) {
             throw new PredictionStoppedException();
         }
-        Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
+        Pass pass = new Pass(network, prefix(network, x, firstSite, lent), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         try {
             for (int from = 0; from < samples; from += perChunk) {
@@ -399,15 +424,18 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return 1.0 / (1.0 - p);
     }
 
-    /** Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. */
-    private static INDArray prefix(Network network, INDArray x, int firstSite) {
+    /**
+     * Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. Its
+     * matrices come from the input pool and are listed in {@code lent}.
+     */
+    private INDArray prefix(Network network, INDArray x, int firstSite, List<INDArray> lent) {
         INDArray in = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
         int rows = (int) in.rows();
         for (int i = 0; i < firstSite; i++) {
             Layer layer = network.layer(i);
             int out = layer.outputs();
-            INDArray z = Nd4j.gemm(in, layer.weights(), Nd4j.createUninitialized(network.dataType(),
-                    new long[] {rows, out}, 'c'), false, false, 1.0, 0.0);
+            INDArray z = Nd4j.gemm(in, layer.weights(), lend(lent, network.dataType(), rows, out),
+                    false, false, 1.0, 0.0);
             int words = Dropout.words(out);
             FusedKernel.of(z).biasActivateMask(network.biasValues(i), network.floatBiasValues(i),
                     layer.activation() == Activation.RELU, new long[rows * words], words, 1.0, 0, rows, out,
