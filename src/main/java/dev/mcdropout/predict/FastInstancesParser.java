@@ -13,7 +13,7 @@ import tools.jackson.core.io.NumberInput;
  *
  * <p>Numbers get the value Jackson gives them: an integer token is converted from its {@code long}
  * ({@code -0} is 0.0); a fraction or exponent is the correctly rounded double, computed exactly when the
- * significand has at most 15 digits and the power of ten is at most 22 (Clinger 1990: both are exact doubles,
+ * significand is at most 2^53 and the power of ten is at most 22 (Clinger 1990: both are exact doubles,
  * so one IEEE multiplication or division rounds correctly), and otherwise by Jackson's own fast parser
  * ({@link NumberInput#parseDouble(char[], int, int, boolean)}), which is what its token path calls.
  */
@@ -34,6 +34,9 @@ final class FastInstancesParser {
             p *= 10.0;
         }
     }
+
+    /** Integers up to 2^53 are exact doubles. */
+    private static final long MAX_EXACT = 1L << 53;
 
     /** Longest number text handed to the slow conversion; longer ones go to Jackson (which limits them). */
     private static final int MAX_NUMBER_CHARS = 64;
@@ -155,26 +158,29 @@ final class FastInstancesParser {
 
     /** A JSON number at {@code pos}, or NaN where the text is not one this parser converts. */
     private double number() {
-        int start = pos;
+        // locals rather than fields in the loops: this is where a body's bytes are spent
+        final byte[] b = in;
+        final int end = this.end;
+        final int start = pos;
+        int p = start;
         boolean negative = false;
-        if (pos < end && in[pos] == '-') {
+        if (p < end && b[p] == '-') {
             negative = true;
-            pos++;
+            p++;
         }
-        if (pos >= end) {
+        if (p >= end) {
             return Double.NaN;
         }
         long significand = 0;
         int digits = 0; // significant digits, leading zeros excluded
-        if (in[pos] == '0') {
-            pos++;
-        } else if (in[pos] >= '1' && in[pos] <= '9') {
-            while (pos < end && in[pos] >= '0' && in[pos] <= '9') {
+        if (b[p] == '0') {
+            p++;
+        } else if (b[p] >= '1' && b[p] <= '9') {
+            for (int d; p < end && (d = b[p] - '0') >= 0 && d <= 9; p++) {
                 if (digits < 18) {
-                    significand = significand * 10 + (in[pos] - '0');
+                    significand = significand * 10 + d;
                 }
                 digits++;
-                pos++;
             }
         } else {
             return Double.NaN;
@@ -182,54 +188,52 @@ final class FastInstancesParser {
         int integerDigits = digits;
         boolean integer = true;
         int fractionDigits = 0;
-        if (pos < end && in[pos] == '.') {
+        if (p < end && b[p] == '.') {
             integer = false;
-            pos++;
-            int first = pos;
-            while (pos < end && in[pos] >= '0' && in[pos] <= '9') {
-                if (digits > 0 || in[pos] != '0') {
+            int first = ++p;
+            for (int d; p < end && (d = b[p] - '0') >= 0 && d <= 9; p++) {
+                if (digits > 0 || d != 0) {
                     if (digits < 18) {
-                        significand = significand * 10 + (in[pos] - '0');
-                        fractionDigits = pos - first + 1;
+                        significand = significand * 10 + d;
+                        fractionDigits = p - first + 1;
                     }
                     digits++;
                 }
-                pos++;
             }
-            if (pos == first) {
+            if (p == first) {
                 return Double.NaN;
             }
         }
         int exponent = 0;
-        if (pos < end && (in[pos] == 'e' || in[pos] == 'E')) {
+        if (p < end && (b[p] == 'e' || b[p] == 'E')) {
             integer = false;
-            pos++;
+            p++;
             boolean negativeExponent = false;
-            if (pos < end && (in[pos] == '+' || in[pos] == '-')) {
-                negativeExponent = in[pos] == '-';
-                pos++;
+            if (p < end && (b[p] == '+' || b[p] == '-')) {
+                negativeExponent = b[p] == '-';
+                p++;
             }
-            int first = pos;
-            while (pos < end && in[pos] >= '0' && in[pos] <= '9') {
-                if (pos - first < 6) {
-                    exponent = exponent * 10 + (in[pos] - '0');
+            int first = p;
+            for (int d; p < end && (d = b[p] - '0') >= 0 && d <= 9; p++) {
+                if (p - first < 6) {
+                    exponent = exponent * 10 + d;
                 }
-                pos++;
             }
-            if (pos == first || pos - first > 6) {
+            if (p == first || p - first > 6) {
                 return Double.NaN;
             }
             if (negativeExponent) {
                 exponent = -exponent;
             }
         }
+        pos = p;
         int length = pos - start;
         if (integer) {
             // Jackson reads an integer token as an int or long, then converts it; past 18 digits, a BigInteger
             return integerDigits <= 18 ? (double) (negative ? -significand : significand) : Double.NaN;
         }
         int power = exponent - fractionDigits;
-        if (digits <= 15 && power >= -22 && power <= 22) {
+        if (digits <= 18 && significand <= MAX_EXACT && power >= -22 && power <= 22) {
             double v = power >= 0 ? significand * EXACT_POWERS[power] : significand / EXACT_POWERS[-power];
             return negative ? -v : v;
         }

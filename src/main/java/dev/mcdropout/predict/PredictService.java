@@ -169,7 +169,7 @@ public class PredictService {
                                           ServletServerHttpRequest message) {
         byte[] body;
         try {
-            body = request.getInputStream().readNBytes(length);
+            body = readFully(request.getInputStream(), length);
         } catch (IOException e) {
             // as Jackson reports a read that fails under it
             JacksonException wrapped = JacksonIOException.construct(e);
@@ -193,6 +193,16 @@ public class PredictService {
         } catch (JacksonException e) {
             throw new HttpMessageNotReadableException("JSON parse error: " + e.getOriginalMessage(), e, message);
         }
+    }
+
+    /** Up to {@code length} bytes, fewer if the stream ends first (one array, no chunk list as readNBytes). */
+    private static byte[] readFully(java.io.InputStream in, int length) throws IOException {
+        byte[] body = new byte[length];
+        int read = 0;
+        for (int n; read < length && (n = in.read(body, read, length - read)) >= 0; ) {
+            read += n;
+        }
+        return read == length ? body : java.util.Arrays.copyOf(body, read);
     }
 
     /**
