@@ -79,6 +79,7 @@ if [ "$COMPARE" = 1 ]; then
     > "$OUT/torch-server.log" 2>&1 &
   TORCH=$!
   for _ in $(seq 1 240); do curl -s -o /dev/null -m 1 "$T/" && break; sleep 0.5; done
+  curl -s -o /dev/null -m 1 "$T/" || { echo "the Flask + PyTorch server did not start: $OUT/torch-server.log" >&2; exit 1; }
   # The same row through both: the deterministic pass must agree to float32 rounding, Monte Carlo means
   # (different random masks) to their sampling error.
   for q in "mcSamples=0&seed=1" "mcSamples=1000&seed=1"; do
