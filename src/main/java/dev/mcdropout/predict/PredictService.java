@@ -199,7 +199,8 @@ public class PredictService {
     private static byte[] readFully(java.io.InputStream in, int length) throws IOException {
         byte[] body = new byte[length];
         int read = 0;
-        for (int n; read < length && (n = in.read(body, read, length - read)) >= 0; ) {
+        // at most 8 KiB per read, as Jackson asks for them (docs/api.md, "Capacity")
+        for (int n; read < length && (n = in.read(body, read, Math.min(8192, length - read))) >= 0; ) {
             read += n;
         }
         return read == length ? body : java.util.Arrays.copyOf(body, read);
