@@ -813,8 +813,11 @@ admission:
   kept past those bounds, and nothing at all once a row is wrong; the rest of the body is only counted, so
   that the answer names the same limit as before. A 16 MiB body of `[0],[0],...` (four million rows) costs
   no memory beyond the parser's buffer: sixteen of them at once against a 256 MiB heap each get their 400
-  and the service stays ready (`HostileBodiesHeapTest`). The rows a request may bring take at most
-  `max-rows × features × 8` bytes, and at most `predict.max-concurrent` requests hold such a block.
+  and the service stays ready (`HostileBodiesHeapTest`). A body of at most 1 MiB with a declared
+  `Content-Length` (the usual one) is first read whole into one array and parsed from it, with the same
+  answers and the same errors; larger or chunked bodies are parsed as they stream in. The rows a request
+  may bring take at most `max-rows × features × 8` bytes, and at most `predict.max-concurrent` requests hold
+  such a block.
   A client that sends its body slowly holds its admission while it does; Tomcat's
   `server.tomcat.connection-timeout` (20 s between packets) bounds how long it may stall.
 - **Data sets in JSON bodies are bounded while parsed.** The `dataset.features` and `dataset.labels` of

@@ -80,6 +80,17 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private final ParallelSamples parallel;
     private final NativeBufferPool buffers = new NativeBufferPool(DEFAULT_POOLED_BYTES);
 
+    /**
+     * The request's standardised rows and the deterministic layers before the first dropout site, lent from a
+     * pool of their own (outside the activation buffers' bound, as they were when allocated per request): a
+     * fresh native matrix costs tens of microseconds in JavaCPP's bookkeeping, as much as a one-row request's
+     * arithmetic (docs/performance.md, "Where a request's time goes").
+     */
+    private final NativeBufferPool inputBuffers = new NativeBufferPool(DEFAULT_POOLED_INPUT_BYTES);
+
+    /** Bytes of native input and prefix matrices kept between requests for reuse. */
+    static final long DEFAULT_POOLED_INPUT_BYTES = 32L << 20;
+
     /** Heap score blocks (a chunk's scores for the statistics) kept for reuse, each at most this many doubles (8 MiB). */
     private static final int MAX_POOLED_SCORES = 1 << 20;
     private final ConcurrentLinkedDeque<double[]> heapScores = new ConcurrentLinkedDeque<>();
@@ -232,9 +243,16 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
-        INDArray x = standardized(network, distinct);
-        Folded folded = fold(network, x, distinct.keys(), 0, samples, masks, weightMasks, includeScores, stop);
-        return distinct.expand(folded.stats().result(folded.deterministic()));
+        List<INDArray> lent = new ArrayList<>(2);
+        try {
+            INDArray x = standardized(network, distinct, lent);
+            Folded folded = fold(network, x, distinct.keys(), 0, samples, masks, weightMasks, includeScores, stop,
+                    lent);
+            return distinct.expand(folded.stats().result(folded.deterministic()));
+        } finally {
+            // Only now: the passes, and every helper thread they started, have stopped reading them.
+            lent.forEach(inputBuffers::giveBack);
+        }
     }
 
     /**
@@ -271,10 +289,15 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType(), rowSeeds);
-        INDArray x = standardized(network, distinct);
-        Folded folded = fold(network, x, distinct.keys(), 0, samples, MaskSource.seeded(distinct.seeds()), null,
-                includeScores, stop);
-        return distinct.expand(folded.stats().result(folded.deterministic()));
+        List<INDArray> lent = new ArrayList<>(2);
+        try {
+            INDArray x = standardized(network, distinct, lent);
+            Folded folded = fold(network, x, distinct.keys(), 0, samples, MaskSource.seeded(distinct.seeds()), null,
+                    includeScores, stop, lent);
+            return distinct.expand(folded.stats().result(folded.deterministic()));
+        } finally {
+            lent.forEach(inputBuffers::giveBack);
+        }
     }
 
     /**
@@ -307,54 +330,62 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
-        INDArray x = standardized(network, distinct);
-        long[] keys = distinct.keys();
-        RowMoments[] moments = new RowMoments[keys.length];
-        boolean deterministic = false;
-        int[] active = IntStream.range(0, keys.length).toArray();
-        for (int drawn = 0; active.length > 0; ) {
-            int next = plan.nextCheck(drawn);
-            INDArray rows = active.length == keys.length ? x : x.getRows(active);
-            long[] rowKeys = new long[active.length];
-            for (int i = 0; i < active.length; i++) {
-                rowKeys[i] = keys[active[i]];
-            }
-            Folded round = fold(network, rows, rowKeys, drawn, next - drawn, masks, weightMasks, includeScores, stop);
-            int[] staying = new int[active.length];
-            int stay = 0;
-            for (int i = 0; i < active.length; i++) {
-                int r = active[i];
-                RowMoments m = round.stats().row(i);
-                moments[r] = moments[r] == null ? m : moments[r].merge(m);
-                if (!round.deterministic() && next < plan.maxSamples()
-                        && !(moments[r].standardError() < plan.tolerance())) {
-                    staying[stay++] = r;
+        List<INDArray> lent = new ArrayList<>(2);
+        try {
+            INDArray x = standardized(network, distinct, lent);
+            long[] keys = distinct.keys();
+            RowMoments[] moments = new RowMoments[keys.length];
+            boolean deterministic = false;
+            int[] active = IntStream.range(0, keys.length).toArray();
+            for (int drawn = 0; active.length > 0; ) {
+                int next = plan.nextCheck(drawn);
+                INDArray rows = active.length == keys.length ? x : x.getRows(active);
+                long[] rowKeys = new long[active.length];
+                for (int i = 0; i < active.length; i++) {
+                    rowKeys[i] = keys[active[i]];
                 }
+                Folded round = fold(network, rows, rowKeys, drawn, next - drawn, masks, weightMasks, includeScores, stop,
+                        lent);
+                int[] staying = new int[active.length];
+                int stay = 0;
+                for (int i = 0; i < active.length; i++) {
+                    int r = active[i];
+                    RowMoments m = round.stats().row(i);
+                    moments[r] = moments[r] == null ? m : moments[r].merge(m);
+                    if (!round.deterministic() && next < plan.maxSamples()
+                            && !(moments[r].standardError() < plan.tolerance())) {
+                        staying[stay++] = r;
+                    }
+                }
+                deterministic = round.deterministic();
+                active = Arrays.copyOf(staying, stay);
+                drawn = next;
             }
-            deterministic = round.deterministic();
-            active = Arrays.copyOf(staying, stay);
-            drawn = next;
+            List<AdaptiveUncertainty> answers = new ArrayList<>(keys.length);
+            for (RowMoments m : moments) {
+                answers.add(deterministic
+                        ? new AdaptiveUncertainty(m.summary(true), plan.minSamples(), 0.0)
+                        : new AdaptiveUncertainty(m.summary(false), (int) m.passes(), m.standardError()));
+            }
+            int[] indexOf = distinct.indexOf();
+            List<AdaptiveUncertainty> out = new ArrayList<>(indexOf.length);
+            boolean[] handedOut = new boolean[answers.size()];
+            for (int index : indexOf) {
+                out.add(handedOut[index] ? answers.get(index).copy() : answers.get(index));
+                handedOut[index] = true;
+            }
+            return out;
+        } finally {
+            lent.forEach(inputBuffers::giveBack);
         }
-        List<AdaptiveUncertainty> answers = new ArrayList<>(keys.length);
-        for (RowMoments m : moments) {
-            answers.add(deterministic
-                    ? new AdaptiveUncertainty(m.summary(true), plan.minSamples(), 0.0)
-                    : new AdaptiveUncertainty(m.summary(false), (int) m.passes(), m.standardError()));
-        }
-        int[] indexOf = distinct.indexOf();
-        List<AdaptiveUncertainty> out = new ArrayList<>(indexOf.length);
-        boolean[] handedOut = new boolean[answers.size()];
-        for (int index : indexOf) {
-            out.add(handedOut[index] ? answers.get(index).copy() : answers.get(index));
-            handedOut[index] = true;
-        }
-        return out;
     }
 
     /** The distinct rows standardised, or the out-of-range problem named by its row in the request. */
-    private static INDArray standardized(Network network, DistinctRows distinct) {
+    private INDArray standardized(Network network, DistinctRows distinct, List<INDArray> lent) {
+        INDArray x = lend(lent, network.dataType(), distinct.rows().rows(), network.inputs());
         try {
-            return network.standardizedMatrix(distinct.rows());
+            network.standardizeInto(distinct.rows(), x);
+            return x;
         } catch (InputOutOfRangeException e) {
             int row = distinct.firstRequestRow(e.row());
             throw new InputOutOfRangeException(row, e.feature(),
@@ -371,7 +402,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
      */
     private Folded fold(Network network, INDArray x, long[] rowKeys, int firstSample, int samples,
                         MaskSource masks, WeightMaskSource weightMasks, boolean includeScores,
-                        BooleanSupplier stop) {
+                        BooleanSupplier stop, List<INDArray> lent) {
         if (samples > 0 && (network.hasBatchNorm() || network.hasDropConnect())) {
             // Monte Carlo passes keep batch norm in prediction mode, a fixed affine map folded into the weights;
             // DropConnect draws weight masks per sample and has passes of its own (stop is asked before them).
@@ -398,10 +429,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
             throw new PredictionStoppedException();
         }
         if (firstSite == network.layerCount() - 1 && network.outputs() <= SkinnyOutput.MAX_CLASSES) {
-            return skinnyOutput(network, prefix(network, x, firstSite), rowKeys, firstSample, samples, masks, stats,
+            return skinnyOutput(network, prefix(network, x, firstSite, lent), rowKeys, firstSample, samples, masks, stats,
                     stop);
         }
-        Pass pass = new Pass(network, prefix(network, x, firstSite), firstSite, masks, rowKeys, stop);
+        Pass pass = new Pass(network, prefix(network, x, firstSite, lent), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         int end = firstSample + samples;
         double[] chunkScores = borrowScores(perChunk * rows * network.outputs());
@@ -618,15 +649,25 @@ public final class MonteCarloPredictor implements AutoCloseable {
         return 1.0 / (1.0 - p);
     }
 
-    /** Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. */
-    private static INDArray prefix(Network network, INDArray x, int firstSite) {
+    /** A {@code rows x columns} matrix from the input pool, remembered in {@code lent} to be given back. */
+    private INDArray lend(List<INDArray> lent, DataType type, long rows, long columns) {
+        INDArray buffer = inputBuffers.borrow(type, rows, columns);
+        lent.add(buffer);
+        return buffer;
+    }
+
+    /**
+     * Layers before the first dropout site, in test mode, on the request's B rows: the same in every pass. Its
+     * matrices come from the input pool and are listed in {@code lent}.
+     */
+    private INDArray prefix(Network network, INDArray x, int firstSite, List<INDArray> lent) {
         INDArray in = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
         int rows = (int) in.rows();
         for (int i = 0; i < firstSite; i++) {
             Layer layer = network.layer(i);
             int out = layer.outputs();
-            INDArray z = Nd4j.gemm(in, layer.weights(), Nd4j.createUninitialized(network.dataType(),
-                    new long[] {rows, out}, 'c'), false, false, 1.0, 0.0);
+            INDArray z = Nd4j.gemm(in, layer.weights(), lend(lent, network.dataType(), rows, out),
+                    false, false, 1.0, 0.0);
             int words = Dropout.words(out);
             FusedKernel.of(z).biasActivateMask(network.biasValues(i), network.floatBiasValues(i),
                     layer.activation() == Activation.RELU, new long[rows * words], words, 1.0, 0, rows, out,

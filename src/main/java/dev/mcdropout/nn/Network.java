@@ -301,8 +301,23 @@ public final class Network {
         if (raw.columns() != d) {
             throw new IllegalArgumentException("each row needs " + d + " features, got " + raw.columns());
         }
-        double[] in = raw.values();
         INDArray out = Nd4j.createUninitialized(dataType, new long[] {n, d}, 'c');
+        standardizeInto(raw, out);
+        return out;
+    }
+
+    /**
+     * {@link #standardizedMatrix(RowMatrix)} written into {@code out}, a c-ordered {@code rows x inputs} matrix
+     * of this network's data type (a pooled buffer: the predictor lends one per request rather than
+     * allocating native memory for a few hundred values).
+     */
+    void standardizeInto(RowMatrix raw, INDArray out) {
+        int d = inputs();
+        int n = raw.rows();
+        if (out.rows() != n || out.columns() != d || out.dataType() != dataType || out.ordering() != 'c') {
+            throw new IllegalArgumentException("expected a c-ordered " + n + " x " + d + " " + dataType + " matrix");
+        }
+        double[] in = raw.values();
         // One row of scratch and a bulk copy per row: no heap copy of the whole matrix.
         if (dataType == DataType.FLOAT) {
             FloatBuffer target = out.data().asNioFloat();
@@ -329,7 +344,6 @@ public final class Network {
                 target.put(r * d, values, 0, d);
             }
         }
-        return out;
     }
 
     private InputOutOfRangeException outOfRange(double value, int row, int feature) {

@@ -30,6 +30,7 @@ import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PushbackInputStream;
 import java.security.SecureRandom;
@@ -46,6 +47,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.util.NumberUtils;
 import org.springframework.util.StringUtils;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.JacksonIOException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -244,6 +246,10 @@ public class PredictService {
     public ParsedInstances readInstances(HttpServletRequest request, LoadedModel model, int mcSamples) {
         RowLimits rowLimits = new RowLimits(model.network().inputs(), rowsAllowed(mcSamples));
         ServletServerHttpRequest message = new ServletServerHttpRequest(request);
+        int declared = request.getContentLength();
+        if (declared > 0 && declared <= FastInstancesParser.MAX_BODY) {
+            return readSmallBody(request, declared, rowLimits, message);
+        }
         try {
             PushbackInputStream in = new PushbackInputStream(request.getInputStream(), 1);
             int first = in.read();
@@ -262,6 +268,51 @@ public class PredictService {
         } catch (IOException e) {
             throw new HttpMessageNotReadableException("I/O error while reading the body: " + e.getMessage(), e, message);
         }
+    }
+
+    /**
+     * A body of known, small length: read whole, then parsed by {@link FastInstancesParser}, or by Jackson
+     * from the same bytes where that parser leaves the decision to it (so every error reads as before).
+     */
+    private ParsedInstances readSmallBody(HttpServletRequest request, int length, RowLimits rowLimits,
+                                          ServletServerHttpRequest message) {
+        byte[] body;
+        try {
+            body = readFully(request.getInputStream(), length);
+        } catch (IOException e) {
+            // as Jackson reports a read that fails under it
+            JacksonException wrapped = JacksonIOException.construct(e);
+            throw new HttpMessageNotReadableException("JSON parse error: " + wrapped.getOriginalMessage(), wrapped,
+                    message);
+        }
+        if (body.length == 0) {
+            throw new HttpMessageNotReadableException("Required request body is missing", message);
+        }
+        ParsedInstances fast = FastInstancesParser.parse(body, body.length, rowLimits);
+        if (fast != null) {
+            return fast;
+        }
+        try {
+            PredictBody parsed = json.readerFor(PredictBody.class).withAttribute(RowLimits.class, rowLimits)
+                    .readValue(new ByteArrayInputStream(body));
+            if (parsed == null) {
+                throw new HttpMessageNotReadableException("Required request body is missing", message);
+            }
+            return parsed.instances();
+        } catch (JacksonException e) {
+            throw new HttpMessageNotReadableException("JSON parse error: " + e.getOriginalMessage(), e, message);
+        }
+    }
+
+    /** Up to {@code length} bytes, fewer if the stream ends first (one array, no chunk list as readNBytes). */
+    private static byte[] readFully(java.io.InputStream in, int length) throws IOException {
+        byte[] body = new byte[length];
+        int read = 0;
+        // at most 8 KiB per read, as Jackson asks for them (docs/api.md, "Capacity")
+        for (int n; read < length && (n = in.read(body, read, Math.min(8192, length - read))) >= 0; ) {
+            read += n;
+        }
+        return read == length ? body : java.util.Arrays.copyOf(body, read);
     }
 
     /**

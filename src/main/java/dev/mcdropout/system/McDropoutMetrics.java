@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 import org.springframework.stereotype.Component;
@@ -23,6 +26,14 @@ public class McDropoutMetrics {
 
     private final MeterRegistry registry;
 
+    /**
+     * The per-request meters of each model, registered on first use and then only looked up here: building a
+     * meter and registering it (which finds the existing one) costs a tag sort, an id and a registry lookup,
+     * four to five times per request (docs/performance.md, "Where a request's time goes"). Bounded by the
+     * models that ever answered, as the registry's own meters are.
+     */
+    private final Map<String, PredictMeters> predictMeters = new ConcurrentHashMap<>();
+
     public McDropoutMetrics(MeterRegistry registry) {
         this.registry = registry;
         registerNativeMemory();
@@ -30,41 +41,98 @@ public class McDropoutMetrics {
 
     /** {@code outcome}: success, client_error or server_error. */
     public void recordPredictLatency(String model, String outcome, long nanos) {
-        Timer.builder("mcdropout.predict.latency")
-                .description("Time to answer POST /predict")
-                .tag("model", model)
-                .tag("outcome", outcome)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry)
-                .record(Duration.ofNanos(nanos));
+        meters(model).latency(outcome).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void recordRequestShape(String model, int rows, int mcSamples) {
-        DistributionSummary.builder("mcdropout.predict.rows")
-                .description("Rows per prediction request").tag("model", model)
-                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
-                .register(registry).record(rows);
-        DistributionSummary.builder("mcdropout.predict.mc.samples")
-                .description("Monte Carlo samples per prediction request").tag("model", model)
-                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
-                .register(registry).record(mcSamples);
+        PredictMeters meters = meters(model);
+        meters.rows().record(rows);
+        meters.mcSamples().record(mcSamples);
     }
 
     public DistributionSummary predictiveEntropy(String model) {
-        return DistributionSummary.builder("mcdropout.predict.predictive.entropy")
-                .description("Predictive entropy per predicted row (nats)").baseUnit("nats").tag("model", model)
-                .serviceLevelObjectives(NATS)
-                .register(registry);
+        return meters(model).predictiveEntropy();
     }
 
     public DistributionSummary mutualInformation(String model) {
-        return DistributionSummary.builder("mcdropout.predict.mutual.information")
-                .description("Mutual information (epistemic uncertainty) per predicted row (nats)")
-                .baseUnit("nats").tag("model", model)
-                .serviceLevelObjectives(NATS)
-                .register(registry);
+        return meters(model).mutualInformation();
+    }
+
+    private PredictMeters meters(String model) {
+        PredictMeters meters = predictMeters.get(model);
+        return meters != null ? meters : predictMeters.computeIfAbsent(model, this::registerPredictMeters);
+    }
+
+    private PredictMeters registerPredictMeters(String model) {
+        return new PredictMeters(
+                DistributionSummary.builder("mcdropout.predict.rows")
+                        .description("Rows per prediction request").tag("model", model)
+                        .serviceLevelObjectives(1, 10, 100, 1000, 10000)
+                        .register(registry),
+                DistributionSummary.builder("mcdropout.predict.mc.samples")
+                        .description("Monte Carlo samples per prediction request").tag("model", model)
+                        .serviceLevelObjectives(1, 10, 100, 1000, 10000)
+                        .register(registry),
+                DistributionSummary.builder("mcdropout.predict.predictive.entropy")
+                        .description("Predictive entropy per predicted row (nats)").baseUnit("nats")
+                        .tag("model", model)
+                        .serviceLevelObjectives(NATS)
+                        .register(registry),
+                DistributionSummary.builder("mcdropout.predict.mutual.information")
+                        .description("Mutual information (epistemic uncertainty) per predicted row (nats)")
+                        .baseUnit("nats").tag("model", model)
+                        .serviceLevelObjectives(NATS)
+                        .register(registry),
+                new ConcurrentHashMap<>(4),
+                model);
+    }
+
+    /** One model's prediction meters; latency timers per outcome, registered on first use. */
+    private final class PredictMeters {
+        private final DistributionSummary rows;
+        private final DistributionSummary mcSamples;
+        private final DistributionSummary predictiveEntropy;
+        private final DistributionSummary mutualInformation;
+        private final Map<String, Timer> latency;
+        private final String model;
+
+        PredictMeters(DistributionSummary rows, DistributionSummary mcSamples, DistributionSummary predictiveEntropy,
+                      DistributionSummary mutualInformation, Map<String, Timer> latency, String model) {
+            this.rows = rows;
+            this.mcSamples = mcSamples;
+            this.predictiveEntropy = predictiveEntropy;
+            this.mutualInformation = mutualInformation;
+            this.latency = latency;
+            this.model = model;
+        }
+
+        DistributionSummary rows() {
+            return rows;
+        }
+
+        DistributionSummary mcSamples() {
+            return mcSamples;
+        }
+
+        DistributionSummary predictiveEntropy() {
+            return predictiveEntropy;
+        }
+
+        DistributionSummary mutualInformation() {
+            return mutualInformation;
+        }
+
+        Timer latency(String outcome) {
+            Timer timer = latency.get(outcome);
+            return timer != null ? timer : latency.computeIfAbsent(outcome, o -> Timer.builder("mcdropout.predict.latency")
+                    .description("Time to answer POST /predict")
+                    .tag("model", model)
+                    .tag("outcome", o)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry));
+        }
     }
 
     /** Predictions running (admitted) and waiting for admission, read live. */

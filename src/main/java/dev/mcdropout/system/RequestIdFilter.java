@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 import org.springframework.core.Ordered;
@@ -58,7 +59,19 @@ public class RequestIdFilter extends OncePerRequestFilter {
 
     /** The client's id if it is safe to log and echo, else a fresh one. */
     static String sane(String offered) {
-        return offered != null && SANE.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        return offered != null && SANE.matcher(offered).matches() ? offered : freshId();
+    }
+
+    /**
+     * A random (version 4) UUID from the thread's own generator: an id only has to be unique enough to find a
+     * request's log lines, not unguessable, and {@link UUID#randomUUID()} draws from the shared SecureRandom
+     * on every request without an id of its own.
+     */
+    static String freshId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;                        // version 4
+        long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);         // IETF variant
+        return new UUID(high, low).toString();
     }
 
     @Override
