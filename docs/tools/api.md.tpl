@@ -832,6 +832,9 @@ admission:
 - **OIP parameters are read bounded too.** Of an inference request's `parameters` (and its inputs' and
   outputs'), only `mc_samples` and `seed` are read; every other value is skipped token by token, and an array
   or object given for `mc_samples` or `seed` is kept only as far as its 400 message shows it (80 characters).
+  Of `outputs`, only the entries that decide the answer are kept: the first of each name, up to the first
+  entry without a name or the seventh distinct name (the error is then at or before it); repeats are read and
+  dropped.
 - **Model loads.** A version that is not active is read from the store when a request pins it
   (`?model=name:N`, OIP `/versions/N`) or describes it; the last four stay cached. At most
   `predict.max-concurrent-loads` such loads run at once, one per version (a second request for the same

@@ -35,7 +35,7 @@ Other parameters, and the parameters of inputs and outputs, are ignored: their v
 read, never built, however large. The response echoes the request's `id`, names `model_name` and
 `model_version`, gives the `mc_samples` and `seed` used in its `parameters` (send the seed back to get the
 same answer) and has these outputs (all of them, unless the request's `outputs` names some: then those, in
-that order):
+that order; a name given twice is answered once):
 
 | Output | Datatype, shape | Meaning |
 |---|---|---|

@@ -84,6 +84,63 @@ final class OipBodies {
         }
     }
 
+    /**
+     * {@code outputs} as read: the entries that decide the answer ({@link OipRequests#outputs}), each with its place
+     * in the request, and how many the request had. Repeats of a name already kept say nothing new, and once a
+     * nameless entry or more distinct names than any model produces have been kept, the answer is an error at or
+     * before it; so those are read and dropped. Bound to {@code List<RequestOutput>}, 16 MiB of
+     * {@code {"name":"predicted_class"},} made a million records before anything was checked.
+     */
+    record Outputs(List<Entry> kept, int count) {
+
+        record Entry(int index, OipDtos.RequestOutput output) {
+        }
+    }
+
+    static final class OutputsDeserializer extends ValueDeserializer<Outputs> {
+
+        @Override
+        public Outputs deserialize(JsonParser p, DeserializationContext ctxt) throws JacksonException {
+            if (!p.isExpectedStartArrayToken()) {
+                // Not an array: Jackson's own answer for a list (an error, or null), as before.
+                List<?> list = ctxt.readValue(p, ctxt.getTypeFactory().constructCollectionType(List.class,
+                        OipDtos.RequestOutput.class));
+                if (list == null) {
+                    return null;
+                }
+                List<Outputs.Entry> all = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) {
+                    all.add(new Outputs.Entry(i, (OipDtos.RequestOutput) list.get(i)));
+                }
+                return new Outputs(all, all.size());
+            }
+            List<Outputs.Entry> kept = new ArrayList<>();
+            java.util.Set<String> names = new java.util.HashSet<>();
+            boolean open = true;
+            int n = 0;
+            try {
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken(), n++) {
+                    OipDtos.RequestOutput output = t == JsonToken.VALUE_NULL ? null
+                            : ctxt.readValue(p, OipDtos.RequestOutput.class);
+                    if (!open) {
+                        continue;
+                    }
+                    if (output == null || output.name() == null) {
+                        kept.add(new Outputs.Entry(n, output));
+                        open = false;
+                    } else if (names.add(output.name())) {
+                        kept.add(new Outputs.Entry(n, output));
+                        open = names.size() <= OipController.OUTPUTS.size();
+                    }
+                }
+            } catch (JacksonException e) {
+                throw tools.jackson.databind.DatabindException.wrapWithPath(ctxt, e,
+                        new JacksonException.Reference(kept, n));
+            }
+            return new Outputs(kept, n);
+        }
+    }
+
     /** The parameters the service reads ({@code mc_samples}, {@code seed}); every other one is skipped unread. */
     static final java.util.Set<String> READ_PARAMETERS = java.util.Set.of("mc_samples", "seed");
 

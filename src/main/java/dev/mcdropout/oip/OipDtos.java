@@ -106,11 +106,13 @@ public final class OipDtos {
     /**
      * An inference request as it is read ({@link InferenceRequest} is its documented shape): the input's
      * {@code data} straight into a bounded block ({@link TensorDataDeserializer}), its {@code shape} kept to its
-     * first dimensions ({@link OipBodies.ShapeDeserializer}).
+     * first dimensions ({@link OipBodies.ShapeDeserializer}), its {@code outputs} to the entries that decide the answer
+     * ({@link OipBodies.OutputsDeserializer}).
      */
     record InferenceBody(String id,
                          @JsonDeserialize(using = OipBodies.ParametersDeserializer.class) Map<String, Object> parameters,
-                         List<InputBody> inputs, List<RequestOutput> outputs) {
+                         List<InputBody> inputs,
+                         @JsonDeserialize(using = OipBodies.OutputsDeserializer.class) OipBodies.Outputs outputs) {
     }
 
     record InputBody(String name,

@@ -23,15 +23,15 @@ final class OipRequests {
     }
 
     /** The requested outputs in request order, or all when none are named. */
-    static List<String> outputs(List<RequestOutput> requested, List<String> known) {
-        if (requested == null || requested.isEmpty()) {
+    static List<String> outputs(OipBodies.Outputs requested, List<String> known) {
+        if (requested == null || requested.count() == 0) {
             return known;
         }
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < requested.size(); i++) {
-            RequestOutput output = requested.get(i);
+        for (OipBodies.Outputs.Entry entry : requested.kept()) {
+            RequestOutput output = entry.output();
             if (output == null || output.name() == null) {
-                throw invalid("outputs[" + i + "] needs a \"name\", one of " + known);
+                throw invalid("outputs[" + entry.index() + "] needs a \"name\", one of " + known);
             }
             if (!known.contains(output.name())) {
                 throw invalid("unknown output '" + OipController.abbreviate(output.name()) + "'; this model produces "

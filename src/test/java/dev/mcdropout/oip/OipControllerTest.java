@@ -210,6 +210,28 @@ class OipControllerTest extends ServiceTestSupport {
     }
 
     @Test
+    void repeatedOutputsAreAnsweredOnceAndAnEntryWithoutANameIsNamedByItsPlace() throws Exception {
+        String ok = "{\"name\": \"input\", \"shape\": [1, 64], \"datatype\": \"FP32\", \"data\": [" + row(0) + "]}";
+        // 20,000 repeats: read and dropped one by one, never kept as records.
+        String repeats = String.join(", ", java.util.Collections.nCopies(20_000, "{\"name\": \"predictive_entropy\"}"));
+        HttpResponse<String> response = infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [{\"name\": "
+                + "\"predicted_class\"}, " + repeats + ", {\"name\": \"predicted_class\"}]}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<String> names = new ArrayList<>();
+        json(response).get("outputs").forEach(o -> names.add(o.get("name").asString()));
+        assertThat(names).containsExactly("predicted_class", "predictive_entropy");
+        // The first entry that decides the error is named by its place among all entries, repeats included.
+        assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [" + repeats
+                + ", {\"parameters\": {}}, {\"name\": \"logits\"}]}"), 400, "outputs[20000] needs a \"name\"");
+        assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [" + repeats
+                + ", null]}"), 400, "outputs[20000] needs a \"name\"");
+        assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [" + repeats
+                + ", {\"name\": \"logits\"}, null]}"), 400, "unknown output 'logits'");
+        assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [" + repeats
+                + ", {\"name\": 7}]}"), 400, "");
+    }
+
+    @Test
     void badRequestsGetTheProtocolsErrorObjectWithA4xxStatus() throws Exception {
         String ok = "{\"name\": \"input\", \"shape\": [1, 64], \"datatype\": \"FP32\", \"data\": [" + row(0) + "]}";
         assertOipError(infer("/v2/models/digits/infer", "{\"inputs\": [" + ok + "], \"outputs\": [{\"name\": \"logits\"}]}"),

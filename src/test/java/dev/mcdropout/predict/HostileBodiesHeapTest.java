@@ -76,6 +76,10 @@ class HostileBodiesHeapTest {
                     + zeros(64) + "}]}";
             byte[] ignoredParameter = body(parametersHead, "0", parametersTail);
             byte[] mcSamplesArray = body("{\"parameters\":{\"mc_samples\":[", "0", parametersTail);
+            // OIP outputs: one name asked for a million times.
+            byte[] repeatedOutputs = body("{\"outputs\":[", "{\"name\":\"predicted_class\"}",
+                    "],\"inputs\":[{\"name\":\"input\",\"shape\":[1,64],\"datatype\":\"FP32\",\"data\":"
+                            + zeros(64) + "}]}");
             AtomicLong heapPeak = new AtomicLong();
             AtomicLong livePeak = new AtomicLong();
             AtomicBoolean done = new AtomicBoolean();
@@ -101,13 +105,14 @@ class HostileBodiesHeapTest {
                 answers.addAll(barrage(http, child, "/train", trainLabels));
                 answers.addAll(barrage(http, child, "/v2/models/digits/infer", ignoredParameter));
                 answers.addAll(barrage(http, child, "/v2/models/digits/infer", mcSamplesArray));
+                answers.addAll(barrage(http, child, "/v2/models/digits/infer", repeatedOutputs));
             } finally {
                 done.set(true);
                 sampler.join();
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
 
-            assertThat(answers).hasSize(7 * CLIENTS);
+            assertThat(answers).hasSize(8 * CLIENTS);
             assertThat(answers.subList(0, 2 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("400 "));
             assertThat(answers.subList(0, CLIENTS)).allSatisfy(a -> assertThat(a)
                     .contains("the request has " + items(rowsHead, "[0]", "]}") + " rows, more than the 10000 allowed"));
@@ -124,6 +129,9 @@ class HostileBodiesHeapTest {
             assertThat(answers.subList(5 * CLIENTS, 6 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("200 "));
             assertThat(answers.subList(6 * CLIENTS, 7 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("400 ")
                     .contains("parameter 'mc_samples' must be an integer from 0 to 10000, got [0, 0, 0, "));
+            // Repeats of an output are answered once: the inference runs.
+            assertThat(answers.subList(7 * CLIENTS, 8 * CLIENTS)).allSatisfy(a -> assertThat(a).startsWith("200 ")
+                    .contains("\"predicted_class\""));
             assertThat(child.process().isAlive()).isTrue();
             child.awaitStatus("/actuator/health/readiness", 200, Duration.ofSeconds(10));
             HttpResponse<String> normal = http.send(HttpRequest.newBuilder(child.uri("/predict?mcSamples=10&seed=1"))
@@ -131,7 +139,7 @@ class HostileBodiesHeapTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"instances\":[" + zeros(64) + "]}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(normal.statusCode()).as(normal.body()).isEqualTo(200);
-            // What the 112 bodies (1.75 GiB of JSON, 36 million rows, numbers or labels) cost the heap, sampled every 20 ms:
+            // What the 128 bodies (2 GiB of JSON: rows, numbers, labels or output names) cost the heap, sampled every 20 ms:
             // the heap in use (garbage included) and what survived the last collection of the old generation.
             // Bound to double[][] or boxed lists, each body kept over 100 MiB alive while it was parsed.
             System.out.printf("hostile bodies: %d answered in %d ms; heap used %d MiB before, peak %d MiB; "
