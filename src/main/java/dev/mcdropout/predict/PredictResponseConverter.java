@@ -135,15 +135,15 @@ final class PredictResponseConverter extends AbstractHttpMessageConverter<Predic
         private final Method[] accessors;
         private final Kind[] kinds;
         private final RecordWriter[] nested;
-        private final boolean skipNulls;
+        private final boolean[] skipNull;
 
         private RecordWriter(SerializedString[] names, Method[] accessors, Kind[] kinds, RecordWriter[] nested,
-                             boolean skipNulls) {
+                             boolean[] skipNull) {
             this.names = names;
             this.accessors = accessors;
             this.kinds = kinds;
             this.nested = nested;
-            this.skipNulls = skipNulls;
+            this.skipNull = skipNull;
         }
 
         static RecordWriter of(Class<?> type) {
@@ -152,8 +152,7 @@ final class PredictResponseConverter extends AbstractHttpMessageConverter<Predic
             }
             boolean skipNulls = false;
             for (Annotation a : type.getAnnotations()) {
-                if (a instanceof JsonInclude include && include.value() == JsonInclude.Include.NON_NULL
-                        && include.content() == JsonInclude.Include.ALWAYS) {
+                if (isNonNull(a)) {
                     skipNulls = true;
                 } else if (isJackson(a)) {
                     return null;
@@ -165,17 +164,25 @@ final class PredictResponseConverter extends AbstractHttpMessageConverter<Predic
             Method[] accessors = new Method[n];
             Kind[] kinds = new Kind[n];
             RecordWriter[] nested = new RecordWriter[n];
+            boolean[] skipNull = new boolean[n];
             for (int i = 0; i < n; i++) {
                 RecordComponent c = components[i];
-                if (hasJackson(c.getAnnotations()) || hasJackson(c.getAccessor().getAnnotations())) {
-                    return null;
-                }
+                // A component's own @JsonInclude(NON_NULL) (on the field, the accessor or the component) is
+                // mirrored; any other Jackson annotation leaves the writing to Jackson.
+                Annotation[] annotations;
                 try {
-                    if (hasJackson(type.getDeclaredField(c.getName()).getAnnotations())) {
-                        return null;
-                    }
+                    annotations = concat(c.getAnnotations(), c.getAccessor().getAnnotations(),
+                            type.getDeclaredField(c.getName()).getAnnotations());
                 } catch (NoSuchFieldException e) {
                     return null;
+                }
+                skipNull[i] = skipNulls;
+                for (Annotation a : annotations) {
+                    if (isNonNull(a)) {
+                        skipNull[i] = true;
+                    } else if (isJackson(a)) {
+                        return null;
+                    }
                 }
                 names[i] = new SerializedString(c.getName());
                 accessors[i] = c.getAccessor();
@@ -207,16 +214,20 @@ final class PredictResponseConverter extends AbstractHttpMessageConverter<Predic
                     kinds[i] = Kind.OTHER;
                 }
             }
-            return new RecordWriter(names, accessors, kinds, nested, skipNulls);
+            return new RecordWriter(names, accessors, kinds, nested, skipNull);
         }
 
-        private static boolean hasJackson(Annotation[] annotations) {
-            for (Annotation a : annotations) {
-                if (isJackson(a)) {
-                    return true;
-                }
+        private static boolean isNonNull(Annotation a) {
+            return a instanceof JsonInclude include && include.value() == JsonInclude.Include.NON_NULL
+                    && include.content() == JsonInclude.Include.ALWAYS;
+        }
+
+        private static Annotation[] concat(Annotation[]... parts) {
+            List<Annotation> all = new java.util.ArrayList<>();
+            for (Annotation[] part : parts) {
+                all.addAll(java.util.Arrays.asList(part));
             }
-            return false;
+            return all.toArray(new Annotation[0]);
         }
 
         private static boolean isJackson(Annotation a) {
@@ -229,7 +240,7 @@ final class PredictResponseConverter extends AbstractHttpMessageConverter<Predic
             for (int i = 0; i < names.length; i++) {
                 Object value = get(i, record);
                 if (value == null) {
-                    if (!skipNulls) {
+                    if (!skipNull[i]) {
                         g.writeName(names[i]);
                         g.writeNull();
                     }

@@ -64,6 +64,23 @@ class PredictResponseConverterTest {
         }
     }
 
+    @Test
+    void adaptiveAnswersWithTheirPerRowAndTopLevelFieldsAreTheBytesJacksonWrites() {
+        PredictResponseConverter converter = new PredictResponseConverter(JSON);
+        assertThat(converter.active()).isTrue();
+        PredictResponse response = JSON.readValue("""
+                {"model": {"name": "m", "version": 3}, "mcSamples": 800, "seed": 7, "classes": ["a", "b"],
+                 "predictions": [{"predictedClass": "a", "mean": [0.75, 0.25], "std": [0.1, 0.1],
+                 "predictiveEntropy": 0.56, "mutualInformation": 0.01, "variationRatio": 0.0, "samplesUsed": 50,
+                 "standardError": 0.0043},
+                 {"predictedClass": "b", "mean": [0.4, 0.6], "std": [0.3, 0.3], "predictiveEntropy": 0.67,
+                 "mutualInformation": 0.2, "variationRatio": 0.4, "samplesUsed": 800, "standardError": 0.0106}],
+                 "adaptive": {"tolerance": 0.01, "minSamples": 50, "maxSamples": 800}}""", PredictResponse.class);
+        String written = new String(converter.toBytes(response), StandardCharsets.UTF_8);
+        assertThat(written).isEqualTo(JSON.writeValueAsString(response)).contains("\"samplesUsed\":800")
+                .contains("\"adaptive\":{\"tolerance\":0.01,\"minSamples\":50,\"maxSamples\":800}");
+    }
+
     record Inner(String label, List<Integer> counts, int[] bins) {
     }
 
