@@ -845,12 +845,15 @@ admission:
   `Retry-After` without parsing (or storing) the upload. The API key is checked before that, and an
   `Idempotency-Key` after it: a retry whose key is already known is not a new job, so it gets its earlier job
   (or the 422/409 it would get with room in the queue), not the 429.
-- **Threads and connections.** Tomcat runs at most `server.tomcat.threads.max=64` request threads (Boot's
+- **Threads and connections.** Tomcat runs at most `server.tomcat.threads.max=128` request threads (Boot's
   default is 200), keeps `min-spare=8`, accepts up to `server.tomcat.max-connections=1024` connections and
   queues `server.tomcat.accept-count=100` more in the kernel; beyond that connections are refused, not
-  taken on. Threads do not hold memory while they wait for admission, so 64 covers the running predictions,
-  their queue and the GETs and probes beside them. Raise `predict.max-concurrent` with the cores and memory
-  you give the service, and the thread count with it.
+  taken on. Threads do not hold memory while they wait for admission, so 128 covers the running predictions
+  (8) and their queue (`predict.max-queued`, 64) and leaves 56 threads to refuse the next ones at once and
+  to serve the GETs beside them: an overload gets its fast 503s rather than waiting unseen in Tomcat's
+  queue (with no more threads than running + waiting predictions, that queue could never fill). Raise
+  `predict.max-concurrent` with the cores and memory you give the service, and the queue and thread count
+  with it, keeping max-concurrent + max-queued well below the threads.
 - **Out of memory.** The container image, the compose file and the Kubernetes manifests run the JVM with
   `-XX:+ExitOnOutOfMemoryError`: a heap that runs out ends the process, for the orchestrator to restart,
   rather than leave it running in an unknown state while liveness says UP (`java

@@ -2,7 +2,9 @@
 # Load benchmark (issue 10), not part of ./mvnw verify: wrk against the packaged jar on loopback.
 #   - a 784-256-10 network with dropout 0.5 (trained for one epoch on random data by the service itself, then
 #     downloaded and imported as an artifact under the name "load784");
-#   - one row per request, mcSamples=100: POST /predict?model=load784&mcSamples=100&seed=1;
+#   - one row per request, mcSamples=100: POST /predict?model=load784&mcSamples=100 with no seed, so that every
+#     request draws its own and no two requests are the same computation (with one seed for all, concurrent
+#     identical requests batched together would be computed once: a figure no real client load would see);
 #   - 60 s each at 2, 8 and 64 connections, at 8 while a training job runs, and an overload run (200
 #     connections, one row with mcSamples=10000 per request: more than max-concurrent 8 + max-queued 64 can take)
 #     that must produce only 503s with Retry-After beside 200s;
@@ -17,6 +19,7 @@
 # package); the baseline needs Debian's python3-torch and python3-flask (apt-get install -y wrk python3-torch
 # python3-flask; TORCH_PYTHON, default /usr/bin/python3, is the interpreter that has them). COMPARE=0 skips it.
 # Ports: PORT (API, 18110), MPORT (management, 18111), TORCH_PORT (baseline, PORT + 5).
+# CONNS (default "2 8 64") and TRAINING (default 1) choose the runs before the overload run, which always runs.
 # Usage: docs/tools/load.sh [seconds per run, default 60]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +32,8 @@ JAR=${JAR:-$(ls target/mc-dropout-service-*.jar | grep -v original | head -1)}
 TORCH_PORT=${TORCH_PORT:-$((PORT + 5))}
 TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
 COMPARE=${COMPARE:-1}
+CONNS=${CONNS-2 8 64}      # connection counts of the plain runs (each followed by the baseline's)
+TRAINING=${TRAINING-1}     # 0 skips the run at 8 connections during training
 U=http://127.0.0.1:$PORT
 M=http://127.0.0.1:$MPORT
 T=http://127.0.0.1:$TORCH_PORT
@@ -122,22 +127,24 @@ run() {  # name connections body query [base URL, default the service]
   echo "$name $conns $result" >> "$OUT/results.txt"
 }
 
-ONE="model=load784&mcSamples=100&seed=1"
+ONE="model=load784&mcSamples=100"
 # Each service run is followed by the baseline's at the same connection count, so that both see the same
 # machine (on a shared machine the load changes by the minute: the load average is printed with each run).
-for c in 2 8 64; do
+for c in $CONNS; do
   run c$c $c "$OUT/one-row.json" "$ONE"
   if [ "$COMPARE" = 1 ]; then
-    run torch-c$c $c "$OUT/one-row.json" "mcSamples=100&seed=1" "$T"
+    run torch-c$c $c "$OUT/one-row.json" "mcSamples=100" "$T"
   fi
 done
 if [ -n "$TORCH" ]; then kill $TORCH; wait $TORCH 2>/dev/null || true; TORCH=; fi
+if [ "$TRAINING" = 1 ]; then
 JOB=$(curl -sf -H 'Content-Type: application/json' --data-binary @"$OUT/train-busy.json" "$U/train" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 sleep 2
 run c8-training 8 "$OUT/one-row.json" "$ONE"
 curl -s "$U/train/jobs/$JOB" | python3 -c 'import json,sys; j=json.load(sys.stdin); print("training job during c8-training:", j["status"], "epoch", j["epoch"])' | tee -a "$OUT/runs.txt"
 curl -s -X DELETE -o /dev/null "$U/train/jobs/$JOB"
-HEAVY="model=load784&mcSamples=10000&seed=1"
+fi
+HEAVY="model=load784&mcSamples=10000"
 run overload-c200 200 "$OUT/one-row.json" "$HEAVY"
 # A few overloaded requests timed one by one while 200 connections keep the service saturated: how fast a 503 is.
 probe_loop "$OUT/probes-overload-sampled.txt" & PROBE=$!
