@@ -62,6 +62,19 @@ public class WebConfig implements WebMvcConfigurer {
         });
     }
 
+    /**
+     * Multipart limits are {@code mcdropout.limits.max-training-body}, the limit of every endpoint that takes a
+     * form. Tomcat parses a form from its own stream, past {@link BodySizeLimitFilter}'s counting wrapper, so a
+     * chunked form is bounded only here; without this bean Spring Boot's defaults apply (1 MB a file, 10 MB a
+     * request), which refuse a CSV the limit allows and accept one it does not. Declaring the bean replaces
+     * Boot's ({@code spring.servlet.multipart.resolve-lazily} still applies to the resolver).
+     */
+    @Bean
+    MultipartConfigElement multipartConfigElement() {
+        long max = properties.limits().maxTrainingBody().toBytes();
+        return new MultipartConfigElement("", max, max, 0);
+    }
+
     /** Hands Tomcat's own request to {@link ClientConnection}, which asks it whether the client is still there. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnectionValve() {
