@@ -89,6 +89,11 @@ class GracefulShutdownTest {
                 Thread.sleep(20);
             }
             assertThat(sawDown).as("readiness answered 503 after SIGTERM").isTrue();
+            // DOWN first: while readiness says so, the API port still takes new requests (the drain delay gives a
+            // load balancer time to stop sending); Boot alone marks readiness down only as the server stops.
+            HttpResponse<String> afterDown = http.send(HttpRequest.newBuilder(service.uri("/v2/health/live"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(afterDown.statusCode()).as("a new request after readiness went down").isEqualTo(200);
 
             assertThat(pendingAtSigterm).as("a prediction was in flight at SIGTERM").isTrue();
             for (CompletableFuture<HttpResponse<String>> p : predictions) {
