@@ -236,12 +236,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
-        if (raw.rows() == 0) {
-            throw new IllegalArgumentException("expected at least one row");
-        }
-        if (raw.columns() != network.inputs()) {
-            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
-        }
+        requireRows(network, raw);
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
         List<INDArray> lent = new ArrayList<>(2);
         try {
@@ -282,12 +277,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (samples < 0) {
             throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
-        if (raw.rows() == 0) {
-            throw new IllegalArgumentException("expected at least one row");
-        }
-        if (raw.columns() != network.inputs()) {
-            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
-        }
+        requireRows(network, raw);
         DistinctRows distinct = DistinctRows.of(raw, network.dataType(), rowSeeds);
         List<INDArray> lent = new ArrayList<>(2);
         try {
@@ -323,12 +313,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
     public List<AdaptiveUncertainty> predictAdaptive(Network network, RowMatrix raw, AdaptiveSampling plan,
                                                      MaskSource masks, WeightMaskSource weightMasks,
                                                      boolean includeScores, BooleanSupplier stop) {
-        if (raw.rows() == 0) {
-            throw new IllegalArgumentException("expected at least one row");
-        }
-        if (raw.columns() != network.inputs()) {
-            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
-        }
+        requireRows(network, raw);
         DistinctRows distinct = DistinctRows.of(raw, network.dataType());
         List<INDArray> lent = new ArrayList<>(2);
         try {
@@ -377,6 +362,15 @@ public final class MonteCarloPredictor implements AutoCloseable {
             return out;
         } finally {
             lent.forEach(inputBuffers::giveBack);
+        }
+    }
+
+    private static void requireRows(Network network, RowMatrix raw) {
+        if (raw.rows() == 0) {
+            throw new IllegalArgumentException("expected at least one row");
+        }
+        if (raw.columns() != network.inputs()) {
+            throw new IllegalArgumentException("each row needs " + network.inputs() + " features, got " + raw.columns());
         }
     }
 
