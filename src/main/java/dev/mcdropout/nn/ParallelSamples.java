@@ -49,26 +49,38 @@ final class ParallelSamples implements AutoCloseable {
             work.run(0, count, stop);
             return;
         }
+        // Each part is run by whoever claims it first: a pool thread, or the caller once its own part is done.
+        // The pool is shared by every request in flight, so under load a part handed to it may sit behind other
+        // requests' parts; the caller then runs it itself instead of waiting idle for a busy pool (which made
+        // concurrent requests wait on each other's work).
+        AtomicBoolean[] claimed = new AtomicBoolean[parts];
         CountDownLatch helpersDone = new CountDownLatch(parts - 1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int part = 1; part < parts; part++) {
             int s0 = (int) ((long) count * part / parts);
             int s1 = (int) ((long) count * (part + 1) / parts);
+            AtomicBoolean mine = claimed[part] = new AtomicBoolean();
+            Runnable task = () -> {
+                if (!mine.compareAndSet(false, true)) {
+                    return;
+                }
+                try {
+                    work.run(s0, s1, stop);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    stop.set(true);
+                } finally {
+                    helpersDone.countDown();
+                }
+            };
             try {
-                pool.execute(() -> {
-                    try {
-                        work.run(s0, s1, stop);
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                        stop.set(true);
-                    } finally {
-                        helpersDone.countDown();
-                    }
-                });
+                pool.execute(task);
             } catch (RejectedExecutionException e) {
-                failure.compareAndSet(null, new IllegalStateException("the predictor is closed", e));
-                stop.set(true);
-                helpersDone.countDown();
+                if (mine.compareAndSet(false, true)) {
+                    failure.compareAndSet(null, new IllegalStateException("the predictor is closed", e));
+                    stop.set(true);
+                    helpersDone.countDown();
+                }
             }
         }
         try {
@@ -76,6 +88,22 @@ final class ParallelSamples implements AutoCloseable {
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
             stop.set(true);
+        }
+        for (int part = 1; part < parts; part++) {
+            if (claimed[part].compareAndSet(false, true)) {
+                int s0 = (int) ((long) count * part / parts);
+                int s1 = (int) ((long) count * (part + 1) / parts);
+                try {
+                    if (!stop.get()) {
+                        work.run(s0, s1, stop);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    stop.set(true);
+                } finally {
+                    helpersDone.countDown();
+                }
+            }
         }
         boolean interrupted = false;
         while (true) {
