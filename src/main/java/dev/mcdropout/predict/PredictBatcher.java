@@ -20,7 +20,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 
 /**
  * Runs predictions that are admitted at the same time for the same model version, {@code mcSamples} and
@@ -33,13 +32,11 @@ import java.util.function.Supplier;
  * so its predictions are batched only with others of the same seed.
  *
  * <p>No thread of its own and no hand-off: the first prediction of a batch (the leader) waits up to
- * {@code window} on its own request thread for others, but only while some admitted prediction has not yet
- * reached the batcher (it is still being read or resolved: the only kind that can still join) and the batch is
- * not full; then it computes the batch, and the others wait for their rows' answers. A prediction that is
- * already computing in another batch, or waiting in a batch of another key, cannot join, so it is no reason to
- * wait: at low concurrency a prediction runs at once instead of idling out the window beside one that computes
- * (docs/performance.md, run 15). While it waits for predictions that are still reading their bodies, the cores
- * are busy with them: the wait costs latency, not throughput. Each keeps its own stop signal (deadline, disconnect): a stopped prediction
+ * {@code window} on its own request thread for others (not at all when no other prediction is admitted, and
+ * no longer once every admitted prediction has joined its batch or the batch is full), then computes the batch;
+ * the others wait for their rows' answers. While it waits for predictions that are still computing, reading
+ * their bodies or answering, the cores are busy with them: the wait costs latency, not throughput, and a closed
+ * loop of clients settles into batches as large as the predictions admitted (docs/performance.md). Each keeps its own stop signal (deadline, disconnect): a stopped prediction
  * stops waiting at once (within {@link #POLL_NANOS}) and its rows are left out if the batch has not started;
  * the engine stops only when every prediction of the batch is stopped. A batch that fails (a value out of
  * range, a non-finite result) takes nobody down: each of its predictions is computed again on its own, so each
@@ -58,19 +55,13 @@ final class PredictBatcher {
     private final Timer queueTime;
     /** Predictions inside {@link #predict}, waiting or computing (tests wait on it to order their requests). */
     private final AtomicInteger inside = new AtomicInteger();
-    /**
-     * Predictions inside {@link #predict} that are in a batch (counted under {@link #lock} as they join one) or
-     * bypass batching: none of them can join a batch that is open now.
-     */
-    private final AtomicInteger engaged = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     /** Batches still taking members, by what their members share. Guarded by {@link #lock}. */
     private final Map<Key, Batch> open = new HashMap<>();
 
     /**
-     * @param admitted how many predictions are admitted now (PredictService's slots taken): once as many are in
-     *                 batches or computing (here or in {@link #unbatched}), no other prediction can join a batch
-     *                 before one more is admitted
+     * @param admitted how many predictions are admitted now (PredictService's slots taken): once a batch holds
+     *                 as many, no other prediction can join it before one more is admitted
      */
     PredictBatcher(MonteCarloPredictor predictor, PredictBatchProperties settings, MeterRegistry registry,
                    IntSupplier admitted) {
@@ -97,12 +88,9 @@ final class PredictBatcher {
     List<Uncertainty> predict(Network network, RowMatrix rows, int mcSamples, long seed, boolean includeScores,
                               BooleanSupplier stop) {
         inside.incrementAndGet();
-        boolean counted = false;
         try {
             if (!settings.enabled() || windowNanos == 0 || rows.rows() > settings.maxRows()
                     || (long) rows.rows() * Math.max(1, mcSamples) > settings.maxRowSamples()) {
-                engaged.incrementAndGet();
-                counted = true;
                 batchSize.record(1);
                 queueTime.record(0, TimeUnit.NANOSECONDS);
                 return predictor.predict(network, rows, mcSamples, seed, includeScores, stop);
@@ -114,8 +102,6 @@ final class PredictBatcher {
             Batch batch;
             lock.lock();
             try {
-                engaged.incrementAndGet();
-                counted = true;
                 batch = open.get(key);
                 if (batch != null && batch.fits(me, settings)) {
                     batch.members.add(me);
@@ -140,22 +126,7 @@ final class PredictBatcher {
             }
             return lead(batch, me);
         } finally {
-            if (counted) {
-                engaged.decrementAndGet();
-            }
             inside.decrementAndGet();
-        }
-    }
-
-    /**
-     * Runs engine work that is never batched (adaptive sampling) as engaged, so that no batch waits for it to join.
-     */
-    <T> T unbatched(Supplier<T> work) {
-        engaged.incrementAndGet();
-        try {
-            return work.get();
-        } finally {
-            engaged.decrementAndGet();
         }
     }
 
@@ -175,9 +146,8 @@ final class PredictBatcher {
         while (true) {
             lock.lock();
             try {
-                // Nobody admitted is still on the way here: no one else can join before one more is admitted.
                 if (batch.closed || until - System.nanoTime() <= 0 || me.stop.getAsBoolean()
-                        || engaged.get() >= admitted.getAsInt()) {
+                        || batch.members.size() >= admitted.getAsInt()) {
                     close(batch);
                     members = List.copyOf(batch.members);
                     break;

@@ -389,7 +389,7 @@ public class PredictService {
         long seed = seedParam != null ? seedParam : seeds.nextLong(MAX_DRAWN_SEED);
         RowMatrix rows = instances.matrix();
         List<AdaptiveUncertainty> results = engine(model,
-                () -> batcher.unbatched(() -> predictor.predictAdaptive(network, rows, plan, seed, includeScores, stop)));
+                () -> predictor.predictAdaptive(network, rows, plan, seed, includeScores, stop));
 
         List<String> classes = network.classes();
         List<Prediction> predictions = new ArrayList<>(results.size());

@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -116,49 +115,6 @@ class PredictBatcherTest {
         assertIdentical(predictor.predict(network, rows(3, 1), 20, 5L, false, MonteCarloPredictor.NEVER), answer);
         assertThat(meters.get("mcdropout.predict.queue.time").timer().max(TimeUnit.MILLISECONDS))
                 .as("it waited the window").isGreaterThanOrEqualTo(100.0);
-    }
-
-    @Test
-    void aPredictionDoesNotWaitForOneThatIsAlreadyComputingAndCannotJoin() throws Exception {
-        // A window far longer than the test: only the rule "wait while someone admitted may still join" ends it.
-        PredictBatcher batcher = batcher(Duration.ofSeconds(300));
-        admitted.set(1);
-        AtomicBoolean done = new AtomicBoolean();
-        Future<List<Uncertainty>> busy = clients.submit(() -> batcher.predict(network, rows(10, 20), 1_000_000, 1L,
-                false, done::get));
-        awaitBatchStarted(1);
-        // A second prediction is admitted while the first computes: nobody else is on the way, so it goes at once.
-        admitted.set(2);
-        List<Uncertainty> answer = clients.submit(() -> batcher.predict(network, rows(3, 1), 20, 5L, false,
-                MonteCarloPredictor.NEVER)).get(120, TimeUnit.SECONDS);
-        done.set(true);
-        assertStopped(busy);
-        assertIdentical(predictor.predict(network, rows(3, 1), 20, 5L, false, MonteCarloPredictor.NEVER), answer);
-        assertThat(meters.get("mcdropout.predict.queue.time").timer().max(TimeUnit.SECONDS))
-                .as("it did not wait out the window").isLessThan(120.0);
-    }
-
-    @Test
-    void aPredictionDoesNotWaitForAnAdaptiveOneWhichIsNeverBatched() throws Exception {
-        PredictBatcher batcher = batcher(Duration.ofSeconds(300));
-        admitted.set(2);
-        CountDownLatch adaptiveRunning = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Future<Integer> adaptive = clients.submit(() -> batcher.unbatched(() -> {
-            adaptiveRunning.countDown();
-            try {
-                release.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 1;
-        }));
-        assertThat(adaptiveRunning.await(60, TimeUnit.SECONDS)).isTrue();
-        List<Uncertainty> answer = clients.submit(() -> batcher.predict(network, rows(3, 1), 20, 5L, false,
-                MonteCarloPredictor.NEVER)).get(120, TimeUnit.SECONDS);
-        release.countDown();
-        assertThat(adaptive.get(60, TimeUnit.SECONDS)).isEqualTo(1);
-        assertIdentical(predictor.predict(network, rows(3, 1), 20, 5L, false, MonteCarloPredictor.NEVER), answer);
     }
 
     @Test
