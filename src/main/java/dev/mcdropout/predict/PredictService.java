@@ -95,7 +95,8 @@ public class PredictService {
         this.admission = new Semaphore(properties.predict().maxConcurrent(), true);
         int slots = properties.predict().maxConcurrent();
         // A batch stops waiting for others once every admitted prediction has joined it.
-        this.batcher = new PredictBatcher(predictor, batching, meters, () -> slots - admission.availablePermits());
+        this.batcher = new PredictBatcher(predictor, batching, meters, () -> slots - admission.availablePermits(),
+                predictor.threads());
         metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
 
