@@ -19,7 +19,8 @@
 # package); the baseline needs Debian's python3-torch and python3-flask (apt-get install -y wrk python3-torch
 # python3-flask; TORCH_PYTHON, default /usr/bin/python3, is the interpreter that has them). COMPARE=0 skips it.
 # Ports: PORT (API, 18110), MPORT (management, 18111), TORCH_PORT (baseline, PORT + 5).
-# CONNS (default "2 8 64") and TRAINING (default 1) choose the runs before the overload run, which always runs.
+# CONNS (default "2 8 64") and TRAINING (default 1) choose the runs before the overload run, which always runs;
+# WARMUP (default 20) is the seconds of unmeasured load at 8 connections that warm both servers up first.
 # Usage: docs/tools/load.sh [seconds per run, default 60]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +35,7 @@ TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
 COMPARE=${COMPARE:-1}
 CONNS=${CONNS-2 8 64}      # connection counts of the plain runs (each followed by the baseline's)
 TRAINING=${TRAINING-1}     # 0 skips the run at 8 connections during training
+WARMUP=${WARMUP-20}        # seconds of unmeasured load before the runs (0: none)
 U=http://127.0.0.1:$PORT
 M=http://127.0.0.1:$MPORT
 T=http://127.0.0.1:$TORCH_PORT
@@ -106,12 +108,28 @@ PY
 fi
 
 probe_loop() {  # $1: file; GETs readiness and liveness alternately every 200 ms, 1 s timeout
-  local i=0
-  while :; do
-    local p=readiness; [ $((i % 2)) = 1 ] && p=liveness
-    curl -s -o /dev/null -m 1 -w "$p %{http_code} %{time_total}\n" "$M/actuator/health/$p" >> "$1" || echo "$p 000 1.000" >> "$1"
-    i=$((i + 1)); sleep 0.2
-  done
+  # One long-lived prober, a new connection per probe as a kubelet makes: a curl process forked five times a
+  # second took CPU from the two cores that the service and wrk share, and showed up in the service's tail.
+  exec python3 -u - "$MPORT" "$1" <<'PY'
+import http.client, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+i = 0
+with open(out, "a", buffering=1) as f:
+    while True:
+        name = "liveness" if i % 2 else "readiness"
+        t0 = time.monotonic()
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/actuator/health/" + name)
+            r = c.getresponse()
+            r.read()
+            c.close()
+            f.write(f"{name} {r.status} {time.monotonic() - t0:.6f}\n")
+        except Exception:
+            f.write(f"{name} 000 1.000\n")
+        i += 1
+        time.sleep(0.2)
+PY
 }
 
 run() {  # name connections body query [base URL, default the service]
@@ -128,6 +146,16 @@ run() {  # name connections body query [base URL, default the service]
 }
 
 ONE="model=load784&mcSamples=100"
+# Warm-up, not measured (as JMH's warm-up iterations): the JIT compiles the request path under the same load,
+# and the baseline serves the same request; a cold JVM's first seconds otherwise land in the first run's tail.
+if [ "$WARMUP" -gt 0 ]; then
+  BODY_FILE="$OUT/one-row.json" LOAD_PATH="/predict?$ONE" wrk -t2 -c8 -d"${WARMUP}s" -s docs/tools/load.lua "$U" \
+    > "$OUT/wrk-warmup.txt" 2>&1 || true
+  if [ "$COMPARE" = 1 ]; then
+    BODY_FILE="$OUT/one-row.json" LOAD_PATH="/predict?mcSamples=100" wrk -t2 -c2 -d5s -s docs/tools/load.lua "$T" \
+      > "$OUT/wrk-warmup-torch.txt" 2>&1 || true
+  fi
+fi
 # Each service run is followed by the baseline's at the same connection count, so that both see the same
 # machine (on a shared machine the load changes by the minute: the load average is printed with each run).
 for c in $CONNS; do
