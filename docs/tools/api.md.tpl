@@ -159,8 +159,8 @@ run as one engine call over all their rows, and each gets its own rows' answers:
 the engine little more than one. Each row keeps its own request's seed (sent or drawn), so its masks are
 exactly those it draws alone, and its answer agrees with the answer it gets alone to the rounding bound of
 [Reproducibility](#reproducibility). The first prediction of a batch waits at most `predict.batch.window`
-(1 ms) for others, not at all when no more predictions are admitted than the engine has threads
-(`predict.threads`, by default the cores: each then has a core of its own), and no longer once every admitted
+(1 ms) for others, not at all when the service has no more requests in flight than the engine has
+threads (`predict.threads`, by default the cores: each then has a core of its own), and no longer once every admitted
 prediction has joined the batch or the batch holds `predict.batch.max-rows` (64) rows or
 `predict.batch.max-row-samples` (100,000) rows × `mcSamples`; a bigger prediction runs on its own. Admission,
 deadline and disconnects hold for each prediction of a batch as for one alone: one that is stopped stops
@@ -1039,7 +1039,7 @@ that no property binds (a typo) is logged at start-up as a warning naming the cl
 | `predict.deadline` | `60s` | From a prediction's arrival to its answer; past it the work stops and the answer is 503 (`deadline-exceeded`) |
 | `predict.retry-after` | `1s` | `Retry-After` of those 503s |
 | `predict.batch.enabled` | `true` | Batch predictions admitted together for one model version, `mcSamples` and `include` into one engine call ([Predict](#predict)); `false`: each computes on its own |
-| `predict.batch.window` | `1ms` | Longest the first prediction of a batch waits for others (0 to 100ms; 0 switches batching off); no wait with no more predictions admitted than `predict.threads` |
+| `predict.batch.window` | `1ms` | Longest the first prediction of a batch waits for others (0 to 100ms; 0 switches batching off); no wait with no more requests in flight than `predict.threads` |
 | `predict.batch.max-rows` | `64` | Most rows of one batch; a prediction with more runs on its own |
 | `predict.batch.max-row-samples` | `100000` | Most rows × `mcSamples` of one batch; a prediction with more runs on its own |
 | `nd4j.threads` | `1` | OpenMP/BLAS threads per ND4J operation |

@@ -15,7 +15,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param enabled       false: every prediction runs the engine on its own, as before batching
  * @param window        how long the first prediction of a batch waits for others to join it (0 to 100ms); it
- *                      waits not at all when no more predictions are admitted than the engine has threads
+ *                      waits not at all when no more requests are in flight than the engine has threads
  *                      ({@code mcdropout.predict.threads}), and no longer once every admitted prediction has joined
  *                      the batch
  * @param maxRows       most rows of one batch; a prediction with more runs on its own

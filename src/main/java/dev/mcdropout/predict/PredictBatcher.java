@@ -32,13 +32,13 @@ import java.util.function.IntSupplier;
  * so its predictions are batched only with others of the same seed.
  *
  * <p>No thread of its own and no hand-off: the first prediction of a batch (the leader) waits up to
- * {@code window} on its own request thread for others (not at all when no more predictions are admitted than
- * the engine has threads, and no longer once every admitted prediction has joined its batch or the batch is
+ * {@code window} on its own request thread for others (not at all when the service has no more requests in
+ * flight than the engine has threads, and no longer once every admitted prediction has joined its batch or the batch is
  * full), then computes the batch;
  * the others wait for their rows' answers. While it waits for predictions that are still computing, reading
  * their bodies or answering, the cores are busy with them: the wait costs latency, not throughput, and a closed
  * loop of clients settles into batches as large as the predictions admitted (docs/performance.md). With no
- * more predictions admitted than threads, each has a core of its own: waiting would only leave one idle, so
+ * more requests in flight than threads, each has a core of its own: waiting would only leave one idle, so
  * it runs at once (at 2 connections on 2 cores the wait cost 30 % of the throughput; run 15 in
  * docs/performance.md). Each keeps its own stop signal (deadline, disconnect): a stopped prediction
  * stops waiting at once (within {@link #POLL_NANOS}) and its rows are left out if the batch has not started;
@@ -54,7 +54,8 @@ final class PredictBatcher {
     private final MonteCarloPredictor predictor;
     private final PredictBatchProperties settings;
     private final IntSupplier admitted;
-    /** With at most this many predictions admitted, none waits for others (the engine's threads: cores). */
+    private final IntSupplier inFlight;
+    /** With at most this many requests in flight, none waits for others (the engine's threads: cores). */
     private final int alone;
     private final long windowNanos;
     private final DistributionSummary batchSize;
@@ -68,12 +69,14 @@ final class PredictBatcher {
     /**
      * @param admitted how many predictions are admitted now (PredictService's slots taken): once a batch holds
      *                 as many, no other prediction can join it before one more is admitted
-     * @param alone    with at most this many predictions admitted, a prediction does not wait for others (each
+     * @param inFlight how many requests are in flight now (read, queued, computing or answering): the demand
+     * @param alone    with at most this many requests in flight, a prediction does not wait for others (each
      *                 has a thread of the engine, a core, of its own); 0 makes every batch wait for the admitted
      */
     PredictBatcher(MonteCarloPredictor predictor, PredictBatchProperties settings, MeterRegistry registry,
-                   IntSupplier admitted, int alone) {
+                   IntSupplier admitted, IntSupplier inFlight, int alone) {
         this.predictor = predictor;
+        this.inFlight = inFlight;
         this.alone = alone;
         this.settings = settings;
         this.admitted = admitted;
@@ -155,9 +158,8 @@ final class PredictBatcher {
         while (true) {
             lock.lock();
             try {
-                int now = admitted.getAsInt();
                 if (batch.closed || until - System.nanoTime() <= 0 || me.stop.getAsBoolean()
-                        || batch.members.size() >= now || now <= alone) {
+                        || batch.members.size() >= admitted.getAsInt() || inFlight.getAsInt() <= alone) {
                     close(batch);
                     members = List.copyOf(batch.members);
                     break;

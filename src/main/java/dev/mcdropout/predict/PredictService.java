@@ -19,6 +19,7 @@ import dev.mcdropout.system.McDropoutMetrics;
 import dev.mcdropout.system.McDropoutProperties;
 import dev.mcdropout.system.ClientDisconnects;
 import dev.mcdropout.system.ProblemException;
+import dev.mcdropout.system.InFlightRequests;
 import dev.mcdropout.system.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
@@ -85,7 +86,7 @@ public class PredictService {
 
     public PredictService(ModelRegistry registry, MonteCarloPredictor predictor, McDropoutProperties properties,
                           McDropoutMetrics metrics, JsonMapper json, ClientDisconnects disconnects,
-                          PredictBatchProperties batching, MeterRegistry meters) {
+                          PredictBatchProperties batching, MeterRegistry meters, InFlightRequests inFlight) {
         this.json = json;
         this.disconnects = disconnects;
         this.registry = registry;
@@ -96,7 +97,7 @@ public class PredictService {
         int slots = properties.predict().maxConcurrent();
         // A batch stops waiting for others once every admitted prediction has joined it.
         this.batcher = new PredictBatcher(predictor, batching, meters, () -> slots - admission.availablePermits(),
-                predictor.threads());
+                inFlight::current, predictor.threads());
         metrics.predictAdmissionGauges(() -> slots - admission.availablePermits(), waiting::get);
     }
 

@@ -18,7 +18,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Gives every request an id: the client's {@code X-Request-Id} when it is sane (1 to 64 characters of letters,
  * digits and {@code . _ : -}), else a new UUID. The id is echoed in the response header, put in the logging MDC
  * as {@code requestId} (so every log line written while serving the request carries it) and added to problem
- * bodies. Runs first, also on the error dispatch, which keeps the id the request already had.
+ * bodies. Runs first, also on the error dispatch, which keeps the id the request already had. Counts the requests
+ * in flight ({@link InFlightRequests}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -30,6 +31,12 @@ public class RequestIdFilter extends OncePerRequestFilter {
     public static final String ARRIVAL = RequestIdFilter.class.getName() + ".arrival";
     private static final String ID = RequestIdFilter.class.getName() + ".id";
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    private final InFlightRequests inFlight;
+
+    public RequestIdFilter(InFlightRequests inFlight) {
+        this.inFlight = inFlight;
+    }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -46,9 +53,17 @@ public class RequestIdFilter extends OncePerRequestFilter {
         String outer = MDC.get(MDC_KEY);
         MDC.put(MDC_KEY, id);
         response.setHeader(HEADER, id);
+        // Counted once per request: the error dispatch of a request runs through here again.
+        boolean first = !(known instanceof String);
+        if (first) {
+            inFlight.arrived();
+        }
         try {
             chain.doFilter(request, response);
         } finally {
+            if (first) {
+                inFlight.answered();
+            }
             if (outer == null) {
                 MDC.remove(MDC_KEY);
             } else {

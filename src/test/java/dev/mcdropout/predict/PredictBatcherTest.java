@@ -60,7 +60,7 @@ class PredictBatcherTest {
     private PredictBatcher batcher(Duration window) {
         // alone 0: every batch waits for the predictions admitted, so the tests decide the batches.
         return new PredictBatcher(predictor, new PredictBatchProperties(true, window, 64, 100_000_000), meters,
-                admitted::get, 0);
+                admitted::get, admitted::get, 0);
     }
 
     @Test
@@ -119,10 +119,11 @@ class PredictBatcherTest {
     }
 
     @Test
-    void withNoMorePredictionsAdmittedThanEngineThreadsNoneWaitsForAnother() throws Exception {
+    void withNoMoreRequestsInFlightThanEngineThreadsNoneWaitsForAnother() throws Exception {
         // A window far longer than the test: only the rule "a core of its own: run at once" ends the wait.
+        AtomicInteger inFlight = new AtomicInteger(predictor.threads());
         PredictBatcher batcher = new PredictBatcher(predictor, new PredictBatchProperties(true, Duration.ofSeconds(300),
-                64, 100_000_000), meters, admitted::get, predictor.threads());
+                64, 100_000_000), meters, admitted::get, inFlight::get, predictor.threads());
         admitted.set(predictor.threads());
         List<Uncertainty> answer = clients.submit(() -> batcher.predict(network, rows(3, 1), 20, 5L, false,
                 MonteCarloPredictor.NEVER)).get(120, TimeUnit.SECONDS);
@@ -130,11 +131,11 @@ class PredictBatcherTest {
         assertThat(meters.get("mcdropout.predict.queue.time").timer().max(TimeUnit.SECONDS))
                 .as("it did not wait out the window").isLessThan(120.0);
 
-        // One more admitted than threads: it waits for the others again (here the whole window, as none comes).
+        // One more request in flight than threads: it waits for the others again (the whole window, as none comes).
         SimpleMeterRegistry waitingMeters = new SimpleMeterRegistry();
         PredictBatcher waiting = new PredictBatcher(predictor, new PredictBatchProperties(true, Duration.ofMillis(200),
-                64, 100_000_000), waitingMeters, admitted::get, predictor.threads());
-        admitted.set(predictor.threads() + 1);
+                64, 100_000_000), waitingMeters, admitted::get, inFlight::get, predictor.threads());
+        inFlight.set(predictor.threads() + 1);
         assertIdentical(predictor.predict(network, rows(4, 1), 20, 5L, false, MonteCarloPredictor.NEVER),
                 clients.submit(() -> waiting.predict(network, rows(4, 1), 20, 5L, false, MonteCarloPredictor.NEVER))
                         .get(120, TimeUnit.SECONDS));
@@ -254,7 +255,7 @@ class PredictBatcherTest {
     @Test
     void switchedOffEveryPredictionRunsAloneAtOnce() throws Exception {
         PredictBatcher off = new PredictBatcher(predictor, new PredictBatchProperties(false, Duration.ofMillis(100),
-                64, 1_000_000), meters, admitted::get, 0);
+                64, 1_000_000), meters, admitted::get, admitted::get, 0);
         admitted.set(2);
         assertIdentical(predictor.predict(network, rows(0, 1), 30, 1L, false, MonteCarloPredictor.NEVER),
                 off.predict(network, rows(0, 1), 30, 1L, false, MonteCarloPredictor.NEVER));
