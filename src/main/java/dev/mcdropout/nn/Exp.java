@@ -2,7 +2,7 @@ package dev.mcdropout.nn;
 
 /**
  * The exponential for the softmax of every Monte Carlo pass, computed inline in Java: within 2 units in the
- * last place of {@link StrictMath#exp} (tested in {@code ExpTest}), at a third to half the cost of
+ * last place of {@link StrictMath#exp} (tested in {@code ExpTest}), at about half the cost of
  * {@link Math#exp}, whose compiled stub is called out of line once per score and was the largest single cost of
  * the statistics (ten exponentials per pass).
  *
