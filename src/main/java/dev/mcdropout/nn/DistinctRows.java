@@ -34,9 +34,7 @@ record DistinctRows(RowMatrix rows, long[] keys, int[] indexOf, long[] seeds) {
         int d = raw.columns();
         double[] values = raw.values();
         long[] rowKeys = new long[n];
-        for (int r = 0; r < n; r++) {
-            rowKeys[r] = Dropout.rowKey(values, r * d, d, type);
-        }
+        Dropout.rowKeys(values, n, d, type, rowKeys);
         int[] indexOf = new int[n];
         if (n == 1) {
             return new DistinctRows(raw, rowKeys, indexOf, rowSeeds);

@@ -90,8 +90,20 @@ public final class Dropout {
      * {@code units} in the last word are drawn too and mean nothing.
      */
     public static void dropBits(long[] dropped, int offset, int units, long key, double p) {
+        dropBitsBelow(dropped, offset, units, key, threshold(p));
+    }
+
+    /** {@code ceil(p * 2^32)}: {@link #dropBits} drops a unit with probability {@code threshold / 2^32}. */
+    static long threshold(double p) {
+        return (long) Math.ceil(p * 4294967296.0);
+    }
+
+    /**
+     * {@link #dropBits} with the probability given as its {@link #threshold}, worked out once by a caller that
+     * draws many rows' bits with one probability.
+     */
+    static void dropBitsBelow(long[] dropped, int offset, int units, long key, long threshold) {
         int words = words(units);
-        long threshold = (long) Math.ceil(p * 4294967296.0);
         if (threshold == 0) {
             Arrays.fill(dropped, offset, offset + words, 0L);
             return;
@@ -161,11 +173,53 @@ public final class Dropout {
         long h = length;
         boolean single = type == DataType.FLOAT;
         for (int i = from, end = from + length; i < end; i++) {
-            double v = values[i];
-            long bits = single ? Float.floatToIntBits((float) v + 0f) & 0xFFFFFFFFL : Double.doubleToLongBits(v + 0.0);
-            h = Long.rotateLeft(h ^ (bits * 0x9FB21C651E98DF25L), 29) * 0xBF58476D1CE4E5B9L;
+            h = rowKeyStep(h, valueBits(values[i], single));
         }
         return mix(h);
+    }
+
+    /**
+     * {@link #rowKey(double[], int, int, DataType)} of each of the {@code rows} rows of {@code length} values in
+     * {@code values} into {@code keys}. A row's hash is a chain in which each step waits for the previous one's
+     * multiplication, so four rows are hashed side by side: four independent chains keep the multiplier busy
+     * where one leaves it idle most of the time. The keys are exactly those of {@code rowKey}.
+     */
+    static void rowKeys(double[] values, int rows, int length, DataType type, long[] keys) {
+        boolean single = type == DataType.FLOAT;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int a = r * length;
+            int b = a + length;
+            int c = b + length;
+            int d = c + length;
+            long h0 = length;
+            long h1 = length;
+            long h2 = length;
+            long h3 = length;
+            for (int j = 0; j < length; j++) {
+                h0 = rowKeyStep(h0, valueBits(values[a + j], single));
+                h1 = rowKeyStep(h1, valueBits(values[b + j], single));
+                h2 = rowKeyStep(h2, valueBits(values[c + j], single));
+                h3 = rowKeyStep(h3, valueBits(values[d + j], single));
+            }
+            keys[r] = mix(h0);
+            keys[r + 1] = mix(h1);
+            keys[r + 2] = mix(h2);
+            keys[r + 3] = mix(h3);
+        }
+        for (; r < rows; r++) {
+            keys[r] = rowKey(values, r * length, length, type);
+        }
+    }
+
+    /** A value's bits as the network computes with it, -0 taken as +0. */
+    private static long valueBits(double v, boolean single) {
+        return single ? Float.floatToIntBits((float) v + 0f) & 0xFFFFFFFFL : Double.doubleToLongBits(v + 0.0);
+    }
+
+    /** One step of the row hash: a bijection of {@code h} for fixed bits and of the bits for a fixed {@code h}. */
+    private static long rowKeyStep(long h, long bits) {
+        return Long.rotateLeft(h ^ (bits * 0x9FB21C651E98DF25L), 29) * 0xBF58476D1CE4E5B9L;
     }
 
     /** Turns a 0/1 keep mask (as in the tutorial's fixture) into the scaled mask {@code keep / (1 - p)}. */

@@ -58,8 +58,9 @@ public interface MaskSource {
         public void fillRows(long[] dropped, int units, long sample, int site, long[] rowKeys, double p) {
             int words = Dropout.words(units);
             long shared = Dropout.key(seed, sample, site);
+            long threshold = Dropout.threshold(p);
             for (int b = 0; b < rowKeys.length; b++) {
-                Dropout.dropBits(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), p);
+                Dropout.dropBitsBelow(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), threshold);
             }
         }
     }
@@ -81,6 +82,7 @@ public interface MaskSource {
                 throw new IllegalArgumentException(rowKeys.length + " rows, " + rowSeeds.length + " seeds");
             }
             int words = Dropout.words(units);
+            long threshold = Dropout.threshold(p);
             long seed = 0;
             long shared = 0;
             for (int b = 0; b < rowKeys.length; b++) {
@@ -88,7 +90,7 @@ public interface MaskSource {
                     seed = rowSeeds[b];
                     shared = Dropout.key(seed, sample, site);
                 }
-                Dropout.dropBits(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), p);
+                Dropout.dropBitsBelow(dropped, b * words, units, Dropout.rowMaskKey(shared, rowKeys[b]), threshold);
             }
         }
     }

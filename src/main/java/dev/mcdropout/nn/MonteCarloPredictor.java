@@ -95,6 +95,9 @@ public final class MonteCarloPredictor implements AutoCloseable {
     private static final int MAX_POOLED_SCORES = 1 << 20;
     private final ConcurrentLinkedDeque<double[]> heapScores = new ConcurrentLinkedDeque<>();
 
+    /** Heap blocks for the rows of an ND4J matrix read into Java ({@link #rowsOf}), kept for reuse as the scores are. */
+    private final ConcurrentLinkedDeque<double[]> heapRows = new ConcurrentLinkedDeque<>();
+
     /** Splits element-wise work over up to {@code threads} threads (the caller's included). */
     public MonteCarloPredictor(int threads) {
         this(threads, DEFAULT_CHUNK_ELEMENTS);
@@ -124,8 +127,13 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (raw.rank() != 2 || raw.rows() < 1) {
             throw new IllegalArgumentException("expected a non-empty matrix of rows");
         }
-        return predict(network, rowsOf(raw), samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed),
-                includeScores);
+        RowMatrix rows = rowsOf(raw);
+        try {
+            return predict(network, rows, samples, MaskSource.seeded(seed), WeightMaskSource.seeded(seed),
+                    includeScores);
+        } finally {
+            giveBack(heapRows, rows.values());
+        }
     }
 
     /** As {@link #predict(Network, INDArray, int, long, boolean)} for rows held in Java arrays. */
@@ -139,14 +147,21 @@ public final class MonteCarloPredictor implements AutoCloseable {
         if (raw.rank() != 2 || raw.rows() < 1) {
             throw new IllegalArgumentException("expected a non-empty matrix of rows");
         }
-        return predict(network, rowsOf(raw), samples, masks, includeScores);
+        RowMatrix rows = rowsOf(raw);
+        try {
+            return predict(network, rows, samples, masks, includeScores);
+        } finally {
+            giveBack(heapRows, rows.values());
+        }
     }
 
     /**
      * The rows of a matrix in one flat block, read through NIO in bulk (INDArray#toDoubleMatrix reads element
-     * by element; a cast to DOUBLE would allocate a native copy first).
+     * by element; a cast to DOUBLE would allocate a native copy first). The block is borrowed from
+     * {@link #heapRows} (a fresh one is a few hundred kilobytes to zero and fault in per call, as much as the
+     * statistics of a small request): the caller gives it back once the answer is computed.
      */
-    private static RowMatrix rowsOf(INDArray raw) {
+    private RowMatrix rowsOf(INDArray raw) {
         INDArray c = raw.ordering() == 'c' && !raw.isView() && raw.data().length() == raw.length() ? raw
                 : raw.dup('c');
         if (c.dataType() != DataType.FLOAT && c.dataType() != DataType.DOUBLE) {
@@ -154,9 +169,10 @@ public final class MonteCarloPredictor implements AutoCloseable {
         }
         int rows = (int) c.rows();
         int cols = (int) c.columns();
-        double[] out = new double[Math.multiplyExact(rows, cols)];
+        int length = Math.multiplyExact(rows, cols);
+        double[] out = borrow(heapRows, length);
         if (c.dataType() == DataType.DOUBLE) {
-            c.data().asNioDouble().get(0, out, 0, out.length);
+            c.data().asNioDouble().get(0, out, 0, length);
         } else {
             FloatBuffer values = c.data().asNioFloat();
             float[] row = new float[cols];
@@ -429,7 +445,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         Pass pass = new Pass(network, prefix(network, x, firstSite, lent), firstSite, masks, rowKeys, stop);
         int perChunk = samplesPerChunk(samples, (long) rows * widestFrom(network, firstSite));
         int end = firstSample + samples;
-        double[] chunkScores = borrowScores(perChunk * rows * network.outputs());
+        double[] chunkScores = borrow(heapScores, perChunk * rows * network.outputs());
         try {
             for (int from = firstSample; from < end; from += perChunk) {
                 stats.accept(pass.scores(from, Math.min(end, from + perChunk)), pass.outputBias, parallel,
@@ -438,7 +454,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         } finally {
             // Only now: every helper thread of every chunk has stopped writing (ParallelSamples#run).
             pass.release();
-            giveBackScores(chunkScores);
+            giveBack(heapScores, chunkScores);
         }
         return new Folded(stats, false);
     }
@@ -461,12 +477,12 @@ public final class MonteCarloPredictor implements AutoCloseable {
         double p = network.dropoutAt(site);
         SkinnyOutput output = SkinnyOutput.of(prefix, network.layer(site).weights(), keptScale(p));
         int perChunk = samplesPerChunk(samples, (long) rows * classes);
-        double[] scores = borrowScores(perChunk * rows * classes);
+        double[] scores = borrow(heapScores, perChunk * rows * classes);
         double[] bias = network.biasValues(site);
         try {
             skinnyChunks(output, rowKeys, firstSample, samples, perChunk, site, p, masks, scores, bias, stats, stop);
         } finally {
-            giveBackScores(scores);
+            giveBack(heapScores, scores);
         }
         return new Folded(stats, false);
     }
@@ -497,18 +513,18 @@ public final class MonteCarloPredictor implements AutoCloseable {
     }
 
     /**
-     * A heap block for at least {@code length} scores, reused across requests (a fresh block of a few hundred
-     * kilobytes per request is a page fault per 4 KiB on these machines once the collector has handed its memory
-     * back; see run 10 in {@code docs/performance.md}).
+     * A heap block from {@code pool} for at least {@code length} values, reused across requests (a fresh block of
+     * a few hundred kilobytes per request is a page fault per 4 KiB on these machines once the collector has handed
+     * its memory back; see run 10 in {@code docs/performance.md}).
      */
-    private double[] borrowScores(int length) {
-        double[] block = heapScores.pollFirst();
+    private static double[] borrow(ConcurrentLinkedDeque<double[]> pool, int length) {
+        double[] block = pool.pollFirst();
         return block != null && block.length >= length ? block : new double[length];
     }
 
-    private void giveBackScores(double[] block) {
-        if (block.length <= MAX_POOLED_SCORES && heapScores.size() <= parallel.threads()) {
-            heapScores.addFirst(block);
+    private void giveBack(ConcurrentLinkedDeque<double[]> pool, double[] block) {
+        if (block.length <= MAX_POOLED_SCORES && pool.size() <= parallel.threads()) {
+            pool.addFirst(block);
         }
     }
 

@@ -170,4 +170,24 @@ class DropoutTest {
         assertNotEquals(Dropout.rowKey(new double[] {1, 2}, DataType.FLOAT),
                 Dropout.rowKey(new double[] {2, 1}, DataType.FLOAT));
     }
+
+    @Test
+    void keysOfRowsHashedFourAtATimeAreEachRowsOwnKey() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        for (int rows : new int[] {1, 3, 4, 5, 11}) {
+            int length = 37;
+            double[] values = new double[rows * length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i % 7 == 0 ? -0.0 : random.nextGaussian();
+            }
+            for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+                long[] keys = new long[rows];
+                Dropout.rowKeys(values, rows, length, type, keys);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Dropout.rowKey(java.util.Arrays.copyOfRange(values, r * length, (r + 1) * length), type),
+                            keys[r], rows + " rows, row " + r + ", " + type);
+                }
+            }
+        }
+    }
 }
