@@ -475,7 +475,7 @@ public final class MonteCarloPredictor implements AutoCloseable {
         int rows = rowKeys.length;
         int classes = network.outputs();
         double p = network.dropoutAt(site);
-        SkinnyOutput output = SkinnyOutput.of(prefix, network.layer(site).weights(), keptScale(p));
+        SkinnyOutput output = SkinnyOutput.of(prefix, network, keptScale(p));
         int perChunk = samplesPerChunk(samples, (long) rows * classes);
         double[] scores = borrow(heapScores, perChunk * rows * classes);
         double[] bias = network.biasValues(site);

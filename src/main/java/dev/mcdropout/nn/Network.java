@@ -38,6 +38,11 @@ public final class Network {
     private final boolean dropConnect;
     private final boolean batchNorm;
     private final Network folded;
+    /**
+     * The output layer's weights as {@link SkinnyOutput} lays them out, made on first use: the network never
+     * changes, so they need not be laid out again per request. A race makes equal copies; either is kept.
+     */
+    private volatile Object packedOutput;
 
     public Network(List<Layer> layers, double inputDropout, Standardization standardization, List<String> classes) {
         Objects.requireNonNull(layers, "layers");
@@ -282,6 +287,16 @@ public final class Network {
         return floatBiasValues[i];
     }
 
+
+    /** The output layer's weights laid out for {@link SkinnyOutput}; shared, so callers must not change them. */
+    Object packedOutput() {
+        Object packed = packedOutput;
+        if (packed == null) {
+            packed = SkinnyOutput.pack(layers.get(layers.size() - 1).weights());
+            packedOutput = packed;
+        }
+        return packed;
+    }
 
     /**
      * Raw rows standardised into a fresh matrix of this network's data type, in one pass in Java and one bulk

@@ -50,17 +50,48 @@ abstract sealed class SkinnyOutput permits SkinnyOutput.Floats, SkinnyOutput.Dou
         this.nonZero = new long[rows * words];
     }
 
-    /** The product of {@code prefix} (B × k, in test mode, before the mask) and {@code weights} (k × C). */
-    static SkinnyOutput of(INDArray prefix, INDArray weights, double scale) {
-        INDArray w = weights.ordering() == 'c' && !weights.isView() ? weights : weights.dup('c');
+    /**
+     * The product of {@code prefix} (B × k, in test mode, before the mask) and the output layer of
+     * {@code network} (k × C), its weights laid out once per network ({@link Network#packedOutput}).
+     */
+    static SkinnyOutput of(INDArray prefix, Network network, double scale) {
         int rows = (int) prefix.rows();
         int width = (int) prefix.columns();
+        Object packed = network.packedOutput();
+        return packed instanceof float[] w
+                ? new Floats(prefix.data().asNioFloat(), w, rows, width, network.outputs(), (float) scale)
+                : new Doubles(prefix.data().asNioDouble(), (double[]) packed, rows, width, network.outputs(), scale);
+    }
+
+    /**
+     * The output weights {@code weights} (k × C) ten columns a group ({@link #packed}), zero-padded: a
+     * {@code float[]} for a float network, else a {@code double[]}.
+     */
+    static Object pack(INDArray weights) {
+        INDArray w = weights.ordering() == 'c' && !weights.isView() ? weights : weights.dup('c');
+        int width = (int) w.rows();
         int classes = (int) w.columns();
-        return prefix.dataType() == DataType.FLOAT
-                ? new Floats(prefix.data().asNioFloat(), w.castTo(DataType.FLOAT).data().asNioFloat(), rows, width,
-                classes, (float) scale)
-                : new Doubles(prefix.data().asNioDouble(), w.castTo(DataType.DOUBLE).data().asNioDouble(), rows, width,
-                classes, scale);
+        int groups = (classes + GROUP - 1) / GROUP;
+        if (w.dataType() == DataType.FLOAT) {
+            float[] values = new float[width * classes];
+            w.data().asNioFloat().get(0, values, 0, values.length);
+            float[] out = new float[groups * width * GROUP];
+            for (int k = 0; k < width; k++) {
+                for (int c = 0; c < classes; c++) {
+                    out[((c / GROUP) * width + k) * GROUP + c % GROUP] = values[k * classes + c];
+                }
+            }
+            return out;
+        }
+        double[] values = new double[width * classes];
+        w.castTo(DataType.DOUBLE).data().asNioDouble().get(0, values, 0, values.length);
+        double[] out = new double[groups * width * GROUP];
+        for (int k = 0; k < width; k++) {
+            for (int c = 0; c < classes; c++) {
+                out[((c / GROUP) * width + k) * GROUP + c % GROUP] = values[k * classes + c];
+            }
+        }
+        return out;
     }
 
     /**
@@ -101,24 +132,20 @@ abstract sealed class SkinnyOutput permits SkinnyOutput.Floats, SkinnyOutput.Dou
     static final class Floats extends SkinnyOutput {
         private final float[] prefix;
         private final float[] weights;
-        private final float scale;
 
-        Floats(FloatBuffer prefixValues, FloatBuffer weightValues, int rows, int width, int classes, float scale) {
+        Floats(FloatBuffer prefixValues, float[] packedWeights, int rows, int width, int classes, float scale) {
             super(rows, width, classes);
-            this.scale = scale;
+            this.weights = packedWeights;
+            // Each value times the kept scale once here rather than once per kept unit and sample: the same
+            // float product, so the sums are unchanged bit for bit.
             this.prefix = new float[rows * width];
             prefixValues.get(0, prefix, 0, prefix.length);
             for (int b = 0; b < rows; b++) {
                 for (int k = 0; k < width; k++) {
                     if (prefix[b * width + k] != 0f) {
                         markNonZero(b, k);
+                        prefix[b * width + k] *= scale;
                     }
-                }
-            }
-            this.weights = new float[groups * width * GROUP];
-            for (int k = 0; k < width; k++) {
-                for (int c = 0; c < classes; c++) {
-                    weights[packed(c / GROUP, k, c % GROUP)] = weightValues.get(k * classes + c);
                 }
             }
         }
@@ -136,7 +163,7 @@ abstract sealed class SkinnyOutput permits SkinnyOutput.Floats, SkinnyOutput.Dou
                         while (active != 0L) {
                             int k = (v << 6) + Long.numberOfTrailingZeros(active);
                             active &= active - 1L;
-                            float x = prefix[row + k] * scale;
+                            float x = prefix[row + k];
                             int o = base + k * GROUP;
                             a0 = Math.fma(x, w[o], a0);
                             a1 = Math.fma(x, w[o + 1], a1);
@@ -159,25 +186,18 @@ abstract sealed class SkinnyOutput permits SkinnyOutput.Floats, SkinnyOutput.Dou
     static final class Doubles extends SkinnyOutput {
         private final double[] prefix;
         private final double[] weights;
-        private final double scale;
 
-        Doubles(DoubleBuffer prefixValues, DoubleBuffer weightValues, int rows, int width, int classes,
-                double scale) {
+        Doubles(DoubleBuffer prefixValues, double[] packedWeights, int rows, int width, int classes, double scale) {
             super(rows, width, classes);
-            this.scale = scale;
+            this.weights = packedWeights;
             this.prefix = new double[rows * width];
             prefixValues.get(0, prefix, 0, prefix.length);
             for (int b = 0; b < rows; b++) {
                 for (int k = 0; k < width; k++) {
                     if (prefix[b * width + k] != 0.0) {
                         markNonZero(b, k);
+                        prefix[b * width + k] *= scale;
                     }
-                }
-            }
-            this.weights = new double[groups * width * GROUP];
-            for (int k = 0; k < width; k++) {
-                for (int c = 0; c < classes; c++) {
-                    weights[packed(c / GROUP, k, c % GROUP)] = weightValues.get(k * classes + c);
                 }
             }
         }
@@ -195,7 +215,7 @@ abstract sealed class SkinnyOutput permits SkinnyOutput.Floats, SkinnyOutput.Dou
                         while (active != 0L) {
                             int k = (v << 6) + Long.numberOfTrailingZeros(active);
                             active &= active - 1L;
-                            double x = prefix[row + k] * scale;
+                            double x = prefix[row + k];
                             int o = base + k * GROUP;
                             a0 = Math.fma(x, w[o], a0);
                             a1 = Math.fma(x, w[o + 1], a1);
