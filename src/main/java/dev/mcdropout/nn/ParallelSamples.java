@@ -53,15 +53,15 @@ final class ParallelSamples implements AutoCloseable {
         // The pool is shared by every request in flight, so under load a part handed to it may sit behind other
         // requests' parts; the caller then runs it itself instead of waiting idle for a busy pool (which made
         // concurrent requests wait on each other's work).
-        AtomicBoolean[] claimed = new AtomicBoolean[parts];
+        Runnable[] tasks = new Runnable[parts];
         CountDownLatch helpersDone = new CountDownLatch(parts - 1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int part = 1; part < parts; part++) {
             int s0 = (int) ((long) count * part / parts);
             int s1 = (int) ((long) count * (part + 1) / parts);
-            AtomicBoolean mine = claimed[part] = new AtomicBoolean();
-            Runnable task = () -> {
-                if (!mine.compareAndSet(false, true)) {
+            AtomicBoolean claimed = new AtomicBoolean();
+            Runnable task = tasks[part] = () -> {
+                if (!claimed.compareAndSet(false, true)) {
                     return;
                 }
                 try {
@@ -76,11 +76,8 @@ final class ParallelSamples implements AutoCloseable {
             try {
                 pool.execute(task);
             } catch (RejectedExecutionException e) {
-                if (mine.compareAndSet(false, true)) {
-                    failure.compareAndSet(null, new IllegalStateException("the predictor is closed", e));
-                    stop.set(true);
-                    helpersDone.countDown();
-                }
+                failure.compareAndSet(null, new IllegalStateException("the predictor is closed", e));
+                stop.set(true);
             }
         }
         try {
@@ -90,20 +87,8 @@ final class ParallelSamples implements AutoCloseable {
             stop.set(true);
         }
         for (int part = 1; part < parts; part++) {
-            if (claimed[part].compareAndSet(false, true)) {
-                int s0 = (int) ((long) count * part / parts);
-                int s1 = (int) ((long) count * (part + 1) / parts);
-                try {
-                    if (!stop.get()) {
-                        work.run(s0, s1, stop);
-                    }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                    stop.set(true);
-                } finally {
-                    helpersDone.countDown();
-                }
-            }
+            // A no-op for a part a pool thread has claimed; a rejected or not yet started part runs here.
+            tasks[part].run();
         }
         boolean interrupted = false;
         while (true) {

@@ -33,9 +33,8 @@ import java.util.function.IntSupplier;
  *
  * <p>No thread of its own and no hand-off: the first prediction of a batch (the leader) waits up to
  * {@code window} on its own request thread for others (not at all when the service has no more requests in
- * flight than the engine has threads, and no longer once every admitted prediction has joined its batch or the batch is
- * full), then computes the batch;
- * the others wait for their rows' answers. While it waits for predictions that are still computing, reading
+ * flight than the engine has threads, and no longer once every admitted prediction has joined its batch or the
+ * batch is full), then computes the batch; the others wait for their rows' answers. While it waits for predictions that are still computing, reading
  * their bodies or answering, the cores are busy with them: the wait costs latency, not throughput, and a closed
  * loop of clients settles into batches as large as the predictions admitted (docs/performance.md). With no
  * more requests in flight than threads, each has a core of its own: waiting would only leave one idle, so
